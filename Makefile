@@ -1,0 +1,44 @@
+# mtlswb — the mTLS workbench. `make run` opens the TUI, `make test` proves it works.
+GO      ?= go
+BIN     := bin/mtlswb
+PKGS    := ./...
+FUZZTIME ?= 5s
+
+.PHONY: build run test vet unit e2e fuzz bench fmt tools clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/mtlswb
+
+run: build
+	./$(BIN)
+
+# vet + unit and integration tests (real openssl s_server peers, real bbolt
+# files) + short fuzzing + the real-terminal end-to-end test in tmux.
+test: tools vet unit fuzz e2e
+
+tools:
+	@scripts/ensure-tools.sh
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "not gofmt'ed: $$unformatted (run make fmt)"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+unit:
+	$(GO) test -count=1 $(PKGS)
+
+# Each fuzz target runs briefly; failures land in testdata/fuzz as regressions.
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+e2e: build
+	$(GO) test -count=1 -tags e2e -run 'E2E' ./cmd/mtlswb/
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime=1x -timeout 30m $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,221 @@
+// Package tlsengine sends one traced request (or a handshake-only probe) over
+// TLS with an optional client certificate, verifies the server's chain link by
+// link, and explains every failure in a fixed vocabulary of categories.
+//
+// It takes and returns standard-library types only: it knows nothing of the
+// workspace file or the terminal UI, so the CLI, the TUI and tests all share
+// one Report and cannot disagree about what happened.
+package tlsengine
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"time"
+)
+
+// Request describes one attempt. URL is an https:// URL for a request, or
+// host:port (or a URL, whose host is used) when Probe is set.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+	Probe  bool
+
+	// ClientCert is the certificate (leaf first, then chain) and key to present;
+	// nil presents none. ClientName names it in messages ("identity `joe`").
+	ClientCert *tls.Certificate
+	ClientName string
+
+	// Roots are the trust anchors the server chain must lead to. RootNames
+	// names them for hints. SystemRoots adds the operating system's roots.
+	Roots       []*x509.Certificate
+	RootNames   []string
+	SystemRoots bool
+
+	ServerName string // SNI and name checked; empty: the URL's host
+	MinVersion uint16 // tls.VersionTLS12 when zero
+	MaxVersion uint16 // tls.VersionTLS13 when zero
+	Insecure   bool   // record verification but do not fail on it
+	Timeout    time.Duration
+	Follow     bool   // follow redirects (reported, not followed, otherwise)
+	Proxy      string // http://host:port for an HTTP CONNECT proxy
+
+	// Candidates are the other identities the user has; diagnosis names the ones
+	// the server would accept. KnownCAs are CAs the user has but did not trust
+	// for this request; diagnosis names one that would verify the server.
+	Candidates []NamedChain
+	KnownCAs   []NamedChain
+}
+
+// NamedChain is a certificate chain (leaf first) known to the caller by name.
+type NamedChain struct {
+	Name  string
+	Chain []*x509.Certificate
+}
+
+// Report is everything one attempt showed. Its JSON form is the CLI's --json
+// output and what history stores. Every string in it that came from the
+// network, a certificate or a file has been sanitized for terminal display.
+type Report struct {
+	OK       bool        `json:"ok"`
+	Request  RequestInfo `json:"request"`
+	Failure  *Failure    `json:"failure"`
+	Timing   Timing      `json:"timing"`
+	TLS      TLSInfo     `json:"tls"`
+	HTTP     *HTTPInfo   `json:"http"`
+	Warnings []string    `json:"warnings"`
+	// Identities says, for every candidate identity, whether the server's
+	// CertificateRequest would have accepted it and why not.
+	Identities []IdentityVerdict `json:"identities,omitempty"`
+	StartedAt  time.Time         `json:"started_at"`
+}
+
+// RequestInfo echoes what was attempted, so a saved report stands alone.
+type RequestInfo struct {
+	Method   string `json:"method,omitempty"`
+	URL      string `json:"url"`
+	Probe    bool   `json:"probe,omitempty"`
+	Identity string `json:"identity,omitempty"`
+	Insecure bool   `json:"insecure,omitempty"`
+}
+
+// Failure is the diagnosis of a failed attempt: exactly one category.
+type Failure struct {
+	Phase    Phase    `json:"phase"`
+	Category Category `json:"category"`
+	Summary  string   `json:"summary"`
+	Detail   string   `json:"detail"`
+	Hints    []string `json:"hints"`
+	// Alert is the TLS alert number received, 0 when none.
+	Alert int `json:"alert,omitempty"`
+}
+
+// Phase says where an attempt stopped.
+type Phase string
+
+const (
+	PhaseDNS       Phase = "dns"
+	PhaseConnect   Phase = "connect"
+	PhaseHandshake Phase = "handshake"
+	PhaseRequest   Phase = "request"
+	PhaseResponse  Phase = "response"
+)
+
+// Category is the fixed vocabulary of failures.
+type Category string
+
+const (
+	DNSFailure              Category = "dns-failure"
+	ConnectionRefused       Category = "connection-refused"
+	ConnectTimeout          Category = "connect-timeout"
+	HandshakeTimeout        Category = "handshake-timeout"
+	ConnectionReset         Category = "connection-reset"
+	NotTLS                  Category = "not-tls"
+	ServerCertUntrusted     Category = "server-cert-untrusted"
+	ServerCertExpired       Category = "server-cert-expired"
+	ServerCertNotYetValid   Category = "server-cert-not-yet-valid"
+	ServerHostnameMismatch  Category = "server-hostname-mismatch"
+	ServerChainIncomplete   Category = "server-chain-incomplete"
+	ClientCertRequired      Category = "client-cert-required"
+	ClientCertUnknownCA     Category = "client-cert-unknown-ca"
+	ClientCertExpired       Category = "client-cert-expired"
+	ClientCertRevoked       Category = "client-cert-revoked"
+	ClientCertWrongUsage    Category = "client-cert-wrong-usage"
+	ClientCertRejected      Category = "client-cert-rejected"
+	ProtocolVersionMismatch Category = "protocol-version-mismatch"
+	NoSharedCipher          Category = "no-shared-cipher"
+	HTTPUnauthorized        Category = "http-unauthorized"
+	HTTPForbidden           Category = "http-forbidden"
+	HTTPError               Category = "http-error"
+)
+
+// Categories lists the vocabulary in a stable order (docs, tests).
+var Categories = []Category{
+	DNSFailure, ConnectionRefused, ConnectTimeout, HandshakeTimeout, ConnectionReset, NotTLS,
+	ServerCertUntrusted, ServerCertExpired, ServerCertNotYetValid, ServerHostnameMismatch, ServerChainIncomplete,
+	ClientCertRequired, ClientCertUnknownCA, ClientCertExpired, ClientCertRevoked, ClientCertWrongUsage, ClientCertRejected,
+	ProtocolVersionMismatch, NoSharedCipher, HTTPUnauthorized, HTTPForbidden, HTTPError,
+}
+
+// Timing holds phase durations in milliseconds; a phase not reached is 0.
+type Timing struct {
+	DNSMs         float64 `json:"dns_ms"`
+	ConnectMs     float64 `json:"connect_ms"`
+	TLSMs         float64 `json:"tls_ms"`
+	RequestSentMs float64 `json:"request_sent_ms"`
+	TTFBMs        float64 `json:"ttfb_ms"`
+	TotalMs       float64 `json:"total_ms"`
+}
+
+// TLSInfo is what the handshake showed.
+type TLSInfo struct {
+	Version             string       `json:"version"`
+	CipherSuite         string       `json:"cipher_suite"`
+	ALPN                string       `json:"alpn"`
+	ServerName          string       `json:"server_name"`
+	Resumed             bool         `json:"resumed"`
+	OCSPStapled         bool         `json:"ocsp_stapled"`
+	ClientCertRequested bool         `json:"client_cert_requested"`
+	AcceptableCAs       []string     `json:"acceptable_cas"`
+	SignatureSchemes    []string     `json:"signature_schemes"`
+	ClientCertSent      *CertSummary `json:"client_cert_sent"`
+	ClientCertNote      string       `json:"client_cert_note,omitempty"`
+	ServerChain         []ChainLink  `json:"server_chain"`
+	Verification        Verification `json:"verification"`
+}
+
+// CertSummary identifies a certificate.
+type CertSummary struct {
+	Subject string `json:"subject"`
+	Issuer  string `json:"issuer"`
+	SHA256  string `json:"sha256"`
+}
+
+// ChainLink is one certificate of the server's chain with its own verdict.
+type ChainLink struct {
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	DNSNames  []string  `json:"dns_names"`
+	SHA256    string    `json:"sha256"`
+	// Verdict is "ok" or the first problem found with this link, in words.
+	Verdict string `json:"verdict"`
+	// Problems lists every problem found with this link (empty when ok).
+	Problems []string `json:"problems,omitempty"`
+	// Source says where the link came from: "server" or "trust" (a root the
+	// chain was completed with).
+	Source string `json:"source,omitempty"`
+}
+
+// Verification is the verdict on the server's chain as default Go
+// verification would give it.
+type Verification struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error"`
+}
+
+// HTTPInfo is the response, when one arrived.
+type HTTPInfo struct {
+	Status      int                 `json:"status"`
+	Proto       string              `json:"proto"`
+	Headers     map[string][]string `json:"headers"`
+	BodyBytes   int64               `json:"body_bytes"`
+	BodyPreview string              `json:"body_preview"`
+	// BodyBinary is set when the body is not text; the preview is then a summary.
+	BodyBinary bool   `json:"body_binary,omitempty"`
+	Location   string `json:"location,omitempty"`
+	// Body is the raw body (up to the engine's limit) for viewers that render
+	// it themselves; never printed as is.
+	Body []byte `json:"-"`
+}
+
+// IdentityVerdict says whether a candidate identity would satisfy the
+// server's CertificateRequest.
+type IdentityVerdict struct {
+	Name     string `json:"name"`
+	Accepted bool   `json:"accepted"`
+	Reason   string `json:"reason"`
+}
