@@ -1,0 +1,321 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/mtlswb/mtlswb/tlsengine/certfile"
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+	"github.com/mtlswb/mtlswb/workspace"
+)
+
+// cli is what every command shares: streams, environment, global flags and
+// the workspace keys once unlocked (a command unlocks at most once).
+type cli struct {
+	ctx            context.Context
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	workspacePath  string
+	passphraseFile string
+	command        *command
+	keys           *workspace.Keys
+}
+
+func newCLI(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *cli {
+	return &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+}
+
+// parseGlobal takes the global flags that stand before the command name.
+func (c *cli) parseGlobal(args []string) ([]string, error) {
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-" {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		var target *string
+		switch name {
+		case "workspace":
+			target = &c.workspacePath
+		case "passphrase-file":
+			target = &c.passphraseFile
+		default:
+			return args, nil // -h, --version and unknown flags are the command's business
+		}
+		if !hasValue {
+			if len(args) < 2 {
+				return nil, usagef("flag --%s needs a value", name)
+			}
+			value, args = args[1], args[1:]
+		}
+		*target = value
+		args = args[1:]
+	}
+	return args, nil
+}
+
+// flags makes a command's flag set with the global flags on it too, so
+// `mtlswb ls --workspace W` works as well as `mtlswb --workspace W ls`.
+func (c *cli) flags() *flag.FlagSet {
+	name := "mtlswb"
+	if c.command != nil {
+		name += " " + c.command.name
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.workspacePath, "workspace", c.workspacePath, "workspace `file`")
+	fs.StringVar(&c.passphraseFile, "passphrase-file", c.passphraseFile, "read the workspace passphrase from `file`")
+	return fs
+}
+
+// errHelpShown ends a command that printed its help on request (exit 0).
+var errHelpShown = errors.New("help shown")
+
+// parse parses flags and positional arguments in any order: the standard
+// flag package stops at the first positional, and our commands read
+// `show joe --json`. A "--" ends the flags.
+func (c *cli) parse(fs *flag.FlagSet, args []string, synopsis string) ([]string, error) {
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			c.printUsage(fs, synopsis)
+			return nil, errHelpShown
+		}
+		if err != nil {
+			return nil, usagef("%v; run `%s --help` for the flags", err, fs.Name())
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+func (c *cli) printUsage(fs *flag.FlagSet, synopsis string) {
+	fmt.Fprintf(c.stdout, "Usage: %s %s\n", fs.Name(), synopsis)
+	if c.command != nil {
+		fmt.Fprintf(c.stdout, "\n%s.\n", strings.ToUpper(c.command.summary[:1])+c.command.summary[1:])
+	}
+	fmt.Fprintln(c.stdout, "\nFlags:")
+	fs.SetOutput(c.stdout)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// wantArgs checks the count of positional arguments.
+func wantArgs(args []string, n int, synopsis string) error {
+	if len(args) != n {
+		return usagef("expected %s, got %d argument(s)", synopsis, len(args))
+	}
+	return nil
+}
+
+// path returns the workspace file: --workspace, else $MTLSWB_WORKSPACE, else
+// the default location.
+func (c *cli) path() (string, error) {
+	if c.workspacePath != "" {
+		return c.workspacePath, nil
+	}
+	if p := c.getenv("MTLSWB_WORKSPACE"); p != "" {
+		return p, nil
+	}
+	return workspace.DefaultPath()
+}
+
+// store opens the workspace, with a message that says how to make one when
+// there is none.
+func (c *cli) store() (*workspace.Store, error) {
+	path, err := c.path()
+	if err != nil {
+		return nil, err
+	}
+	if !workspace.Exists(path) {
+		return nil, badInput(fmt.Errorf("no workspace at %s: run `mtlswb init` to create one, or pass --workspace PATH", path))
+	}
+	return workspace.Open(path)
+}
+
+// unlock returns the workspace keys, asking for the passphrase only when the
+// workspace is encrypted.
+func (c *cli) unlock(s *workspace.Store) (*workspace.Keys, error) {
+	if c.keys != nil {
+		return c.keys, nil
+	}
+	var pass []byte
+	if s.Encrypted() {
+		var err error
+		pass, err = c.secret(secretSource{
+			what: "workspace passphrase", env: "MTLSWB_PASSPHRASE", file: c.passphraseFile, fileFlag: "--passphrase-file",
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	keys, err := s.Unlock(pass)
+	if err != nil {
+		return nil, err
+	}
+	c.keys = keys
+	return keys, nil
+}
+
+// secretSource says where one secret may come from, in order: an
+// environment variable, a file named by a flag, a no-echo prompt on a
+// terminal. Never from a flag value: it would land in shell history.
+type secretSource struct {
+	what     string // "workspace passphrase"
+	env      string
+	file     string
+	fileFlag string
+	confirm  bool // ask twice at a prompt
+}
+
+func (c *cli) secret(src secretSource) ([]byte, error) {
+	if v := c.getenv(src.env); v != "" {
+		return []byte(v), nil
+	}
+	if src.file != "" {
+		data, err := os.ReadFile(src.file)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("read %s from %s: %w", src.what, src.file, err))
+		}
+		data = bytes.TrimSuffix(data, []byte("\n"))
+		data = bytes.TrimSuffix(data, []byte("\r"))
+		if len(data) == 0 {
+			return nil, badInput(fmt.Errorf("%s: the %s file is empty", src.file, src.what))
+		}
+		return data, nil
+	}
+	f, ok := c.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil, badInput(fmt.Errorf("the %s is needed and there is no terminal to ask on: set %s or pass %s FILE", src.what, src.env, src.fileFlag))
+	}
+	fmt.Fprintf(c.stderr, "Enter %s: ", src.what)
+	first, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(c.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", src.what, err)
+	}
+	if !src.confirm {
+		return first, nil
+	}
+	fmt.Fprintf(c.stderr, "Repeat %s: ", src.what)
+	second, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(c.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", src.what, err)
+	}
+	if !bytes.Equal(first, second) {
+		return nil, badInput(fmt.Errorf("the two %ss differ; nothing was changed, try again", src.what))
+	}
+	return first, nil
+}
+
+// importPassphrase is the certfile.PassphraseFunc of import: one answer per
+// file, asked only when a file turns out to be encrypted.
+func (c *cli) importPassphrase(passFile string) certfile.PassphraseFunc {
+	return func(file string) ([]byte, error) {
+		return c.secret(secretSource{
+			what: "passphrase of " + safetext.Line(file), env: "MTLSWB_IMPORT_PASSPHRASE", file: passFile, fileFlag: "--pass-file",
+		})
+	}
+}
+
+// colour reports whether w is a terminal that may get colour.
+func (c *cli) colour(w io.Writer) bool {
+	if c.getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// usageError is a mistake in how a command was called (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// badInputError marks an error caused by what the user gave (a file, a
+// passphrase, a name): exit 2, and the workspace is unchanged.
+type badInputError struct{ err error }
+
+func (e *badInputError) Error() string { return e.err.Error() }
+func (e *badInputError) Unwrap() error { return e.err }
+
+func badInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &badInputError{err}
+}
+
+// quietError carries an exit code for a command that already said everything
+// (send prints its own diagnosed report and exits 1).
+type quietError struct{ code int }
+
+func (e *quietError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// hintError adds what-to-do lines to an error.
+type hintError struct {
+	err   error
+	hints []string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var usage *usageError
+	var bad *badInputError
+	var taken *workspace.NameTakenError
+	var dup *workspace.DuplicateError
+	var inUse *workspace.InUseError
+	var format *certfile.FormatError
+	var unmatched *certfile.UnmatchedKeyError
+	switch {
+	case errors.As(err, &usage), errors.As(err, &bad),
+		errors.As(err, &taken), errors.As(err, &dup), errors.As(err, &inUse),
+		errors.As(err, &format), errors.As(err, &unmatched),
+		errors.Is(err, workspace.ErrWrongPassphrase), errors.Is(err, workspace.ErrNotFound),
+		errors.Is(err, certfile.ErrWrongPassphrase), errors.Is(err, certfile.ErrEncrypted),
+		errors.Is(err, certfile.ErrTooLarge):
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// printError writes "mtlswb: error: ..." and any hints. The text may quote
+// certificates or files, so it is sanitized like all untrusted text.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "mtlswb: error: %s\n", safetext.Line(err.Error()))
+	var h *hintError
+	if errors.As(err, &h) {
+		for _, hint := range h.hints {
+			fmt.Fprintf(w, "mtlswb: hint: %s\n", safetext.Line(hint))
+		}
+	}
+	if errors.Is(err, workspace.ErrWrongPassphrase) {
+		fmt.Fprintln(w, "mtlswb: hint: check MTLSWB_PASSPHRASE or the --passphrase-file; nothing was changed")
+	}
+}

@@ -1,0 +1,162 @@
+// Command mtlswb is the mTLS workbench: a keystore of client identities and
+// CAs, a traced mTLS request engine that explains failures, and a terminal UI
+// over both. With no arguments it opens the TUI; every feature is also a
+// scriptable command.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes, the same for every command.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the operation failed (diagnosed where possible)
+	exitUsage  = 2 // usage error or bad input; nothing was changed
+)
+
+// command is one subcommand. run returns an error; its exit code comes from
+// exitCode, so every command classifies errors the same way.
+type command struct {
+	name    string
+	args    string // synopsis after the name
+	summary string
+	run     func(c *cli, args []string) error
+}
+
+var commands []*command
+
+func init() {
+	commands = []*command{
+		{"init", "[--no-passphrase]", "create a workspace (asks for a passphrase twice)", cmdInit},
+		{"ls", "[--json]", "list identities and CAs", cmdList},
+		{"show", "NAME [--json]", "show an identity or CA in full", cmdShow},
+		{"import", "[--name NAME] [--as ca|identity] [--pass-file F] FILE|DIR...", "import certificates and keys in any common format", cmdImport},
+		{"export", "NAME [--format pem|p12] [--out FILE] [--legacy] [--no-encrypt] [--force]", "export an identity or CA", cmdExport},
+		{"rm", "NAME [--force]", "remove an identity or CA", cmdRemove},
+		{"rename", "OLD NEW", "rename an identity or CA", cmdRename},
+		{"passwd", "[--new-passphrase-file F]", "change the workspace passphrase", cmdPasswd},
+		{"pki", "ca|issue ...", "make a dev PKI: CAs and leaf certificates", cmdPKI},
+		{"send", "[flags] URL", "send a request over mTLS and explain the result", cmdSend},
+		{"probe", "[flags] HOST:PORT", "handshake only: a readable openssl s_client", cmdProbe},
+		{"serve", "--identity NAME [flags]", "run a local mTLS echo server", cmdServe},
+		{"tui", "", "open the terminal UI (the default with no command)", cmdTUI},
+		{"help", "[COMMAND]", "show help for a command", cmdHelp},
+	}
+}
+
+func findCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := newCLI(ctx, stdin, stdout, stderr)
+	rest, err := c.parseGlobal(args)
+	if err != nil {
+		return c.fail(err)
+	}
+	if len(rest) == 0 {
+		return c.fail(cmdTUI(c, nil))
+	}
+	name, rest := rest[0], rest[1:]
+	switch name {
+	case "-h", "--help":
+		name = "help"
+	case "version", "--version":
+		fmt.Fprintln(stdout, "mtlswb", version)
+		return exitOK
+	}
+	cmd := findCommand(name)
+	if cmd == nil {
+		return c.fail(usagef("unknown command %q%s; run `mtlswb help` for the list", name, suggest(name)))
+	}
+	c.command = cmd
+	return c.fail(cmd.run(c, rest))
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func suggest(name string) string {
+	for _, c := range commands {
+		if strings.HasPrefix(c.name, name) || strings.HasPrefix(name, c.name) {
+			return fmt.Sprintf(" (did you mean %q?)", c.name)
+		}
+	}
+	return ""
+}
+
+func cmdHelp(c *cli, args []string) error {
+	if len(args) > 0 {
+		cmd := findCommand(args[0])
+		if cmd == nil {
+			return usagef("unknown command %q; run `mtlswb help` for the list", args[0])
+		}
+		// Each command prints its own flags on --help.
+		return cmd.run(c, []string{"--help"})
+	}
+	fmt.Fprint(c.stdout, `mtlswb — the mTLS workbench
+
+Usage:
+  mtlswb                          open the terminal UI
+  mtlswb [--workspace PATH] COMMAND [flags] [args]
+
+Commands:
+`)
+	for _, cmd := range commands {
+		fmt.Fprintf(c.stdout, "  %-8s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprint(c.stdout, `
+Global flags (before or after the command):
+  --workspace PATH         the workspace file (default $MTLSWB_WORKSPACE, else
+                           $XDG_DATA_HOME/mtlswb/workspace.db)
+  --passphrase-file FILE   read the workspace passphrase from FILE
+
+Environment:
+  MTLSWB_WORKSPACE           workspace file
+  MTLSWB_PASSPHRASE          workspace passphrase (else --passphrase-file, else a prompt)
+  MTLSWB_IMPORT_PASSPHRASE   passphrase of files being imported
+  MTLSWB_EXPORT_PASSPHRASE   passphrase for exported keys
+  MTLSWB_NEW_PASSPHRASE      new passphrase for passwd
+  NO_COLOR                   no colour in any output
+
+Exit codes: 0 success, 1 the operation failed, 2 usage error or bad input.
+Run 'mtlswb COMMAND --help' for a command's flags.
+`)
+	return nil
+}
+
+// fail prints err the way every command does and returns its exit code.
+func (c *cli) fail(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelpShown) {
+		return exitOK
+	}
+	var quiet *quietError
+	if errors.As(err, &quiet) {
+		return quiet.code
+	}
+	printError(c.stderr, err)
+	return exitCode(err)
+}
