@@ -13,5 +13,5 @@ func cmdTUI(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	return tui.Run(c.ctx, tui.Options{WorkspacePath: path})
+	return tui.Run(c.ctx, tui.Options{WorkspacePath: path, StartDemo: startDemo})
 }

@@ -54,6 +54,7 @@ func init() {
 		{"send", "[flags] URL", "send a request over mTLS and explain the result", cmdSend},
 		{"probe", "[flags] HOST:PORT", "handshake only: a readable openssl s_client", cmdProbe},
 		{"serve", "--identity NAME [flags]", "run a local mTLS echo server", cmdServe},
+		{"demo", "[--keep DIR] [--check]", "a demo workspace and local servers showing every failure", cmdDemo},
 		{"tui", "", "open the terminal UI (the default with no command)", cmdTUI},
 		{"help", "[COMMAND]", "show help for a command", cmdHelp},
 	}
@@ -69,7 +70,14 @@ func findCommand(name string) *command {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runEnv(ctx, args, stdin, stdout, stderr, os.Getenv)
+}
+
+// runEnv is run with the environment as a function, so tests can run
+// commands side by side with their own environments.
+func runEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	c := newCLI(ctx, stdin, stdout, stderr)
+	c.getenv = getenv
 	rest, err := c.parseGlobal(args)
 	if err != nil {
 		return c.fail(err)
