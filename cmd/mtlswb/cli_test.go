@@ -285,7 +285,7 @@ func TestBadInputLeavesWorkspaceUnchanged(t *testing.T) {
 		vars map[string]string
 		want string // in stderr
 	}{
-		"key matching no certificate": {[]string{"import", e.file("lone-key.pem", keyPEM(t, other))}, nil, "lone-key.pem"},
+		"key matching no certificate":    {[]string{"import", e.file("lone-key.pem", keyPEM(t, other))}, nil, "lone-key.pem"},
 		"key with the wrong certificate": {[]string{"import", e.file("mismatch.pem", append(certPEM(joe.Cert), keyPEM(t, other)...))}, nil, "mismatch.pem"},
 		"wrong file passphrase":          {[]string{"import", e.file("x.p12", p12)}, map[string]string{"MTLSWB_IMPORT_PASSPHRASE": "wrong"}, "x.p12"},
 		"no file passphrase":             {[]string{"import", e.file("y.p12", p12)}, nil, "MTLSWB_IMPORT_PASSPHRASE"},

@@ -158,8 +158,8 @@ func (d *Demo) Check(ctx context.Context, w io.Writer) (bool, error) {
 // demoPKI is every certificate the demo needs.
 type demoPKI struct {
 	serverRoot, clientRoot, clientInter, rogue, serverInter pki.Pair
-	server, wrongHost, untrustedServer, chainLeaf                pki.Pair
-	alice, bob, expired, wrongEKU, rogueID, direct               pki.Pair
+	server, wrongHost, untrustedServer, chainLeaf           pki.Pair
+	alice, bob, expired, wrongEKU, rogueID, direct          pki.Pair
 }
 
 func newPKI() (*demoPKI, error) {
