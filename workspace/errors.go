@@ -1,0 +1,129 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+)
+
+// Sentinels callers test with errors.Is. The typed errors below match them
+// through their Is methods, so a caller can choose either granularity.
+var (
+	// ErrNotFound: no record, saved request or history entry by that name or id.
+	ErrNotFound = errors.New("not found in the workspace")
+	// ErrNoWorkspace: there is no workspace file at the path.
+	ErrNoWorkspace = errors.New("no workspace")
+	// ErrExists: Create found a workspace already there.
+	ErrExists = errors.New("a workspace already exists")
+	// ErrWrongPassphrase: the passphrase does not open the wrapped master key.
+	ErrWrongPassphrase = errors.New("wrong passphrase: it does not unlock this workspace; try again")
+	// ErrLocked: the operation needs decrypted keys and none were given, or
+	// they were locked.
+	ErrLocked = errors.New("workspace is locked: unlock it with its passphrase first")
+	// ErrNewerSchema: the file was written by a newer mtlswb.
+	ErrNewerSchema = errors.New("workspace schema is newer than this mtlswb")
+	// ErrCorrupt: the file is damaged, not a workspace, or was tampered with.
+	ErrCorrupt = errors.New("workspace is corrupted or tampered with")
+	// ErrNoKey: the record has no private key (a CA imported without one).
+	ErrNoKey = errors.New("record has no private key")
+)
+
+// NotFoundError names what was missing. It matches ErrNotFound.
+type NotFoundError struct {
+	What string // "record", "identity", "CA", "saved request", "history entry"
+	Name string
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("no %s named `%s` in the workspace; run `mtlswb ls` to see what it holds", e.What, safetext.Line(e.Name))
+}
+
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// NoWorkspaceError says there is no workspace at Path. It matches
+// ErrNoWorkspace and fs.ErrNotExist.
+type NoWorkspaceError struct{ Path string }
+
+func (e *NoWorkspaceError) Error() string {
+	return fmt.Sprintf("no workspace at %s: run `mtlswb init` to create one (or set MTLSWB_WORKSPACE)", safetext.Line(e.Path))
+}
+
+func (e *NoWorkspaceError) Is(target error) bool {
+	return target == ErrNoWorkspace || target == fs.ErrNotExist
+}
+
+// SchemaError says the workspace was written by a newer mtlswb. It matches
+// ErrNewerSchema.
+type SchemaError struct{ Version uint64 }
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("this workspace was written by a newer mtlswb (schema %d); upgrade mtlswb", e.Version)
+}
+
+func (e *SchemaError) Is(target error) bool { return target == ErrNewerSchema }
+
+// BusyError says another process holds the workspace file's lock. PID is 0
+// when the holder could not be found.
+type BusyError struct {
+	PID  int
+	Path string
+	// Reading is set when the holder has the file open for reading only
+	// (it still keeps writers out).
+	Reading bool
+}
+
+func (e *BusyError) Error() string {
+	who := "another mtlswb"
+	if e.PID > 0 {
+		who = fmt.Sprintf("another mtlswb (pid %d)", e.PID)
+	}
+	verb := "writing"
+	if e.Reading {
+		verb = "reading"
+	}
+	return fmt.Sprintf("workspace is busy: %s is %s %s; wait for it to finish or close it", who, verb, safetext.Line(e.Path))
+}
+
+// NameTakenError says a record or saved request already has the name.
+type NameTakenError struct{ Name string }
+
+func (e *NameTakenError) Error() string {
+	return fmt.Sprintf("the name `%s` is already taken in the workspace; choose another name or remove or rename the existing one", safetext.Line(e.Name))
+}
+
+// DuplicateError says the certificate being added is already stored, under
+// the name Existing. Name is the name it was being added as; Subject
+// describes the certificate (sanitized).
+type DuplicateError struct {
+	Name     string
+	Existing string
+	Subject  string
+}
+
+func (e *DuplicateError) Error() string {
+	cert := "the certificate"
+	if e.Subject != "" {
+		cert = fmt.Sprintf("certificate %q", e.Subject)
+	}
+	return fmt.Sprintf("cannot add `%s`: %s is already in the workspace as `%s`; use that entry or remove it first",
+		safetext.Line(e.Name), cert, safetext.Line(e.Existing))
+}
+
+// InUseError says a CA cannot be removed because identities it issued are
+// still in the workspace.
+type InUseError struct {
+	CA         string
+	Identities []string
+}
+
+func (e *InUseError) Error() string {
+	names := make([]string, len(e.Identities))
+	for i, n := range e.Identities {
+		names[i] = "`" + safetext.Line(n) + "`"
+	}
+	return fmt.Sprintf("CA `%s` issued identities still in the workspace (%s); remove them first, or force the removal",
+		safetext.Line(e.CA), strings.Join(names, ", "))
+}

@@ -1,0 +1,566 @@
+package workspace
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/mtlswb/mtlswb/tlsengine/pki"
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+)
+
+// Records are stored as
+//
+//	recordFormat (1 byte) ‖ uvarint len(summary) ‖ summary JSON ‖ body JSON
+//
+// so List decodes only the small summary and never the chain: List on 10,000
+// identities has to fit comfortably inside a 100 ms `ls --json`.
+const recordFormat = 1
+
+// recordBody is the part of a record List does not need.
+type recordBody struct {
+	Chain [][]byte `json:"chain"`
+	// Key is nonce ‖ XChaCha20-Poly1305(PKCS#8 DER), see keyAAD.
+	Key   []byte `json:"key,omitempty"`
+	Notes string `json:"notes,omitempty"`
+}
+
+func encodeRecord(e *Entry, body *recordBody) ([]byte, error) {
+	sum, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(sum)+len(b))
+	out = append(out, recordFormat)
+	out = binary.AppendUvarint(out, uint64(len(sum)))
+	out = append(out, sum...)
+	return append(out, b...), nil
+}
+
+func splitRecord(v []byte) (sum, body []byte, err error) {
+	if len(v) < 2 || v[0] != recordFormat {
+		return nil, nil, fmt.Errorf("record has an unknown format: %w", ErrCorrupt)
+	}
+	n, w := binary.Uvarint(v[1:])
+	if w <= 0 || n > uint64(len(v)-1-w) {
+		return nil, nil, fmt.Errorf("record is truncated: %w", ErrCorrupt)
+	}
+	start := 1 + w
+	return v[start : start+int(n)], v[start+int(n):], nil
+}
+
+func decodeEntry(v []byte) (Entry, error) {
+	var e Entry
+	sum, _, err := splitRecord(v)
+	if err != nil {
+		return e, err
+	}
+	if err := json.Unmarshal(sum, &e); err != nil {
+		return e, fmt.Errorf("record summary is unreadable (%v): %w", err, ErrCorrupt)
+	}
+	return e, nil
+}
+
+// decodeRecord decodes a whole record. Its byte slices are copies (JSON
+// decoding allocates), so they stay valid after the transaction.
+func decodeRecord(v []byte) (Entry, recordBody, error) {
+	var body recordBody
+	e, err := decodeEntry(v)
+	if err != nil {
+		return e, body, err
+	}
+	_, b, _ := splitRecord(v)
+	if err := json.Unmarshal(b, &body); err != nil {
+		return e, body, fmt.Errorf("record %q is unreadable (%v): %w", e.Name, err, ErrCorrupt)
+	}
+	if len(body.Chain) == 0 {
+		return e, body, fmt.Errorf("record %q has no certificate: %w", e.Name, ErrCorrupt)
+	}
+	return e, body, nil
+}
+
+func parseChain(name string, ders [][]byte) ([]*x509.Certificate, error) {
+	chain := make([]*x509.Certificate, len(ders))
+	for i, der := range ders {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("record `%s`: certificate %d does not parse (%v): %w", name, i, err, ErrCorrupt)
+		}
+		chain[i] = c
+	}
+	return chain, nil
+}
+
+// List returns every CA and identity, sorted by name. It needs no passphrase
+// and parses no certificate.
+func (s *Store) List() ([]Entry, error) {
+	var out []Entry
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRecords)
+		out = make([]Entry, 0, b.Stats().KeyN)
+		return b.ForEach(func(k, v []byte) error {
+			e, err := decodeEntry(v)
+			if err != nil {
+				return fmt.Errorf("record %q: %w", k, err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list workspace: %w", err)
+	}
+	return out, nil
+}
+
+// Get returns one record with its parsed chain.
+func (s *Store) Get(name string) (*Record, error) {
+	var (
+		e    Entry
+		body recordBody
+	)
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		e, body, err = getRecord(tx, name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	chain, err := parseChain(name, body.Chain)
+	if err != nil {
+		return nil, err
+	}
+	return &Record{Entry: e, Chain: chain, Notes: body.Notes}, nil
+}
+
+func getRecord(tx *bolt.Tx, name string) (Entry, recordBody, error) {
+	v := tx.Bucket(bucketRecords).Get([]byte(name))
+	if v == nil {
+		return Entry{}, recordBody{}, &NotFoundError{What: "CA or identity", Name: name}
+	}
+	return decodeRecord(v)
+}
+
+// prepared is a NewRecord checked and encoded, ready to Put.
+type prepared struct {
+	name  string
+	kind  Kind
+	fp    []byte
+	value []byte
+	label string // the certificate, for DuplicateError
+}
+
+// Add stores recs in one transaction: either all of them are added or, on
+// any error, none and the file is unchanged. keys may be nil when no record
+// carries a private key, or when the workspace has no passphrase.
+func (s *Store) Add(keys *Keys, recs []NewRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	needKeys := slices.ContainsFunc(recs, func(r NewRecord) bool { return r.Key != nil })
+	if needKeys && keys == nil {
+		if s.Encrypted() {
+			return fmt.Errorf("add: %w", ErrLocked)
+		}
+		var err error
+		if keys, err = s.Unlock(nil); err != nil {
+			return fmt.Errorf("add: %w", err)
+		}
+		defer keys.Lock()
+	}
+	// Everything costly (encoding, sealing) happens before the file is
+	// opened, so the lock is held only for the lookups and puts.
+	now := time.Now().UTC().Truncate(time.Second)
+	preps := make([]prepared, 0, len(recs))
+	names := make(map[string]int, len(recs))
+	fps := make(map[string]int, len(recs))
+	for i := range recs {
+		p, err := s.prepare(keys, &recs[i], now)
+		if err != nil {
+			return fmt.Errorf("add `%s`: %w", safetext.Line(recs[i].Name), err)
+		}
+		if j, ok := names[p.name]; ok {
+			return fmt.Errorf("add: records %d and %d are both named: %w", j+1, i+1, &NameTakenError{Name: p.name})
+		}
+		if j, ok := fps[string(p.fp)]; ok {
+			return &DuplicateError{Name: p.name, Existing: preps[j].name, Subject: p.label}
+		}
+		names[p.name] = i
+		fps[string(p.fp)] = i
+		preps = append(preps, p)
+	}
+	// Sorted keys fill bbolt's pages in order, which makes large batches
+	// markedly cheaper to commit.
+	slices.SortFunc(preps, func(a, b prepared) int { return strings.Compare(a.name, b.name) })
+	return s.update(func(tx *bolt.Tx) error {
+		if !bytes.Equal(tx.Bucket(bucketMeta).Get(metaID), s.workspaceID) {
+			return fmt.Errorf("add: %s was replaced by another workspace; open it again", s.path)
+		}
+		rb, fb := tx.Bucket(bucketRecords), tx.Bucket(bucketFingerprints)
+		rb.FillPercent, fb.FillPercent = 0.9, 0.9
+		for _, p := range preps {
+			if rb.Get([]byte(p.name)) != nil {
+				return &NameTakenError{Name: p.name}
+			}
+			if existing := fb.Get(p.fp); existing != nil {
+				return &DuplicateError{Name: p.name, Existing: string(existing), Subject: p.label}
+			}
+			if err := rb.Put([]byte(p.name), p.value); err != nil {
+				return fmt.Errorf("add `%s`: %w", p.name, err)
+			}
+			if err := fb.Put(p.fp, []byte(p.name)); err != nil {
+				return fmt.Errorf("add `%s`: %w", p.name, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) prepare(keys *Keys, r *NewRecord, now time.Time) (prepared, error) {
+	if err := ValidateName(r.Name); err != nil {
+		return prepared{}, err
+	}
+	if len(r.Chain) == 0 || slices.Contains(r.Chain, nil) {
+		return prepared{}, errors.New("no certificate given")
+	}
+	switch r.Kind {
+	case KindCA:
+		if len(r.Chain) != 1 {
+			return prepared{}, fmt.Errorf("a CA record holds one certificate, got %d; add each CA on its own", len(r.Chain))
+		}
+	case KindIdentity:
+		if r.Key == nil {
+			return prepared{}, errors.New("an identity needs its private key; give the key with the certificate")
+		}
+	default:
+		return prepared{}, fmt.Errorf("unknown record kind %q", r.Kind)
+	}
+	leaf := r.Chain[0]
+	if r.Key != nil {
+		pub, ok := r.Key.Public().(interface{ Equal(crypto.PublicKey) bool })
+		if !ok || !pub.Equal(leaf.PublicKey) {
+			return prepared{}, errors.New("the private key does not belong to the certificate; pair each certificate with its own key")
+		}
+	}
+	sum := sha256.Sum256(leaf.Raw)
+	e := Entry{
+		Kind:       r.Kind,
+		Name:       r.Name,
+		SubjectCN:  displayName(leaf.Subject.CommonName, leaf.Subject.String()),
+		IssuerCN:   displayName(leaf.Issuer.CommonName, leaf.Issuer.String()),
+		NotBefore:  leaf.NotBefore.UTC(),
+		NotAfter:   leaf.NotAfter.UTC(),
+		KeyType:    pki.DescribeKey(leaf.PublicKey),
+		SHA256:     hex.EncodeToString(sum[:]),
+		HasKey:     r.Key != nil,
+		ClientAuth: allowsClientAuth(leaf),
+		SelfSigned: selfSigned(leaf),
+		Labels:     safetext.Lines(r.Labels),
+		Source:     safetext.Line(r.Source),
+		Added:      now,
+	}
+	body := recordBody{Notes: r.Notes, Chain: make([][]byte, len(r.Chain))}
+	for i, c := range r.Chain {
+		body.Chain[i] = c.Raw
+	}
+	if r.Key != nil {
+		aead, err := keys.recordAEAD(s.workspaceID)
+		if err != nil {
+			return prepared{}, err
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(r.Key)
+		if err != nil {
+			return prepared{}, fmt.Errorf("encode the private key: %w", err)
+		}
+		body.Key, err = sealWith(aead, der, keyAAD(sum[:]))
+		clear(der)
+		if err != nil {
+			return prepared{}, fmt.Errorf("encrypt the private key: %w", err)
+		}
+	}
+	v, err := encodeRecord(&e, &body)
+	if err != nil {
+		return prepared{}, err
+	}
+	return prepared{name: r.Name, kind: r.Kind, fp: sum[:], value: v, label: e.SubjectCN}, nil
+}
+
+// displayName is the CN, or the whole DN when there is no CN, made safe to
+// print: it comes from a certificate anyone could have made.
+func displayName(cn, dn string) string {
+	if cn == "" {
+		cn = dn
+	}
+	return safetext.Line(cn)
+}
+
+func allowsClientAuth(c *x509.Certificate) bool {
+	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+		return true
+	}
+	return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth) || slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny)
+}
+
+// selfSigned checks the signature with the certificate's own key rather than
+// CheckSignatureFrom, which insists the parent be a CA and so misses
+// self-signed leaves (RFC 8705 self_signed_tls_client_auth).
+func selfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// Signer decrypts the private key of record name (an identity, or a CA
+// mtlswb created).
+func (s *Store) Signer(keys *Keys, name string) (crypto.Signer, error) {
+	signer, _, err := s.signerAndChain(keys, name)
+	return signer, err
+}
+
+func (s *Store) signerAndChain(keys *Keys, name string) (crypto.Signer, recordBody, error) {
+	var (
+		e    Entry
+		body recordBody
+	)
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		e, body, err = getRecord(tx, name)
+		return err
+	})
+	if err != nil {
+		return nil, body, err
+	}
+	signer, err := s.openKey(keys, &e, &body)
+	return signer, body, err
+}
+
+func (s *Store) openKey(keys *Keys, e *Entry, body *recordBody) (crypto.Signer, error) {
+	if len(body.Key) == 0 {
+		return nil, fmt.Errorf("`%s`: %w; import its key or use another record", e.Name, ErrNoKey)
+	}
+	if keys == nil && !s.Encrypted() {
+		var err error
+		if keys, err = s.Unlock(nil); err != nil {
+			return nil, err
+		}
+		defer keys.Lock()
+	}
+	aead, err := keys.recordAEAD(s.workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("private key of `%s`: %w", e.Name, err)
+	}
+	fp := sha256.Sum256(body.Chain[0])
+	der, err := openSealed(aead, body.Key, keyAAD(fp[:]))
+	if err != nil {
+		return nil, fmt.Errorf("private key of `%s` does not decrypt (the record was altered or belongs to another workspace): %w", e.Name, ErrCorrupt)
+	}
+	defer clear(der)
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("private key of `%s` does not parse: %w", e.Name, ErrCorrupt)
+	}
+	signer, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("private key of `%s` is a %T, which cannot sign", e.Name, k)
+	}
+	return signer, nil
+}
+
+// TLSCertificate is record name's chain and decrypted key, ready for
+// tls.Config; Leaf is set.
+func (s *Store) TLSCertificate(keys *Keys, name string) (*tls.Certificate, error) {
+	signer, body, err := s.signerAndChain(keys, name)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := x509.ParseCertificate(body.Chain[0])
+	if err != nil {
+		return nil, fmt.Errorf("record `%s`: certificate does not parse (%v): %w", name, err, ErrCorrupt)
+	}
+	return &tls.Certificate{Certificate: body.Chain, PrivateKey: signer, Leaf: leaf}, nil
+}
+
+// Rename gives record old the name new. Sealed keys are bound to the
+// certificate, not the name, so they need no re-encryption.
+func (s *Store) Rename(old, new string) error {
+	if err := ValidateName(new); err != nil {
+		return fmt.Errorf("rename `%s`: %w", safetext.Line(old), err)
+	}
+	if old == new {
+		_, err := s.Get(old)
+		return err
+	}
+	return s.update(func(tx *bolt.Tx) error {
+		rb, fb := tx.Bucket(bucketRecords), tx.Bucket(bucketFingerprints)
+		e, body, err := getRecord(tx, old)
+		if err != nil {
+			return err
+		}
+		if rb.Get([]byte(new)) != nil {
+			return &NameTakenError{Name: new}
+		}
+		e.Name = new
+		v, err := encodeRecord(&e, &body)
+		if err != nil {
+			return err
+		}
+		fp := sha256.Sum256(body.Chain[0])
+		if err := rb.Delete([]byte(old)); err != nil {
+			return err
+		}
+		if err := rb.Put([]byte(new), v); err != nil {
+			return err
+		}
+		return fb.Put(fp[:], []byte(new))
+	})
+}
+
+// Remove deletes record name. A CA that issued identities still present is
+// kept unless force is set: removing it would silently break VerifyChain and
+// the trust choices made with it.
+func (s *Store) Remove(name string, force bool) error {
+	return s.update(func(tx *bolt.Tx) error {
+		rb, fb := tx.Bucket(bucketRecords), tx.Bucket(bucketFingerprints)
+		e, body, err := getRecord(tx, name)
+		if err != nil {
+			return err
+		}
+		if e.Kind == KindCA && !force {
+			issued, err := issuedBy(tx, body.Chain[0])
+			if err != nil {
+				return err
+			}
+			if len(issued) > 0 {
+				return &InUseError{CA: name, Identities: issued}
+			}
+		}
+		fp := sha256.Sum256(body.Chain[0])
+		if err := rb.Delete([]byte(name)); err != nil {
+			return err
+		}
+		return fb.Delete(fp[:])
+	})
+}
+
+// issuedBy names the identities whose chain holds a certificate signed by ca
+// (or ca itself). Names alone are not enough: two dev CAs often share a
+// subject, so the signature decides.
+func issuedBy(tx *bolt.Tx, caDER []byte) ([]string, error) {
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, fmt.Errorf("CA certificate does not parse: %w", ErrCorrupt)
+	}
+	var names []string
+	err = tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+		e, body, err := decodeRecord(v)
+		if err != nil {
+			return err
+		}
+		if e.Kind != KindIdentity {
+			return nil
+		}
+		for _, der := range body.Chain {
+			if bytes.Equal(der, caDER) {
+				names = append(names, e.Name)
+				return nil
+			}
+			// A certificate the CA signed carries the CA's subject as its
+			// issuer; the byte search spares parsing every other chain.
+			if !bytes.Contains(der, ca.RawSubject) {
+				continue
+			}
+			c, err := x509.ParseCertificate(der)
+			if err != nil {
+				continue
+			}
+			if bytes.Equal(c.RawIssuer, ca.RawSubject) && ca.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil {
+				names = append(names, e.Name)
+				return nil
+			}
+		}
+		return nil
+	})
+	return names, err
+}
+
+// VerifyChain reports whether record name's chain leads to one of the
+// workspace's CAs. detail says how, or why not, in words safe to print.
+func (s *Store) VerifyChain(name string) (ok bool, detail string, err error) {
+	var (
+		e      Entry
+		chain  []*x509.Certificate
+		roots  = x509.NewCertPool()
+		caName = map[string]string{} // leaf sha256 hex -> name
+	)
+	err = s.view(func(tx *bolt.Tx) error {
+		var body recordBody
+		var err error
+		if e, body, err = getRecord(tx, name); err != nil {
+			return err
+		}
+		if chain, err = parseChain(name, body.Chain); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+			ce, cb, err := decodeRecord(v)
+			if err != nil || ce.Kind != KindCA {
+				return err
+			}
+			c, err := x509.ParseCertificate(cb.Chain[0])
+			if err != nil {
+				return fmt.Errorf("CA `%s`: certificate does not parse: %w", ce.Name, ErrCorrupt)
+			}
+			roots.AddCert(c)
+			caName[ce.SHA256] = ce.Name
+			return nil
+		})
+	})
+	if err != nil {
+		return false, "", err
+	}
+	if e.Kind == KindCA {
+		return true, fmt.Sprintf("`%s` is a CA of this workspace: it is trusted as it is", e.Name), nil
+	}
+	if len(caName) == 0 {
+		return false, "the workspace holds no CA to verify against; import the CA that issued it", nil
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	chains, verr := chain[0].Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: inter,
+		// Usage is judged separately (Entry.ClientAuth); here the question
+		// is only whether the signatures lead to a workspace CA.
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+	if verr != nil {
+		return false, safetext.Line(verr.Error()), nil
+	}
+	links := make([]string, 0, len(chains[0]))
+	for _, c := range chains[0] {
+		sum := sha256.Sum256(c.Raw)
+		l := displayName(c.Subject.CommonName, c.Subject.String())
+		if n, ok := caName[hex.EncodeToString(sum[:])]; ok {
+			l += fmt.Sprintf(" (CA `%s`)", n)
+		}
+		links = append(links, l)
+	}
+	return true, "verifies: " + strings.Join(links, " ← "), nil
+}
