@@ -96,6 +96,9 @@ type Failure struct {
 type Phase string
 
 const (
+	// PhaseSetup is a request that could not be attempted at all (see
+	// Request.Validate); nothing was sent.
+	PhaseSetup     Phase = "setup"
 	PhaseDNS       Phase = "dns"
 	PhaseConnect   Phase = "connect"
 	PhaseHandshake Phase = "handshake"
@@ -129,6 +132,20 @@ const (
 	HTTPUnauthorized        Category = "http-unauthorized"
 	HTTPForbidden           Category = "http-forbidden"
 	HTTPError               Category = "http-error"
+
+	// InvalidRequest: Run was given a Request that Validate rejects (bad URL,
+	// method, version range, proxy...). Phase is PhaseSetup; nothing was sent.
+	// Callers should call Validate first and treat its error as a usage error.
+	InvalidRequest Category = "invalid-request"
+	// ResponseTimeout: the handshake succeeded but the HTTP response did not
+	// arrive (or finish) before the timeout.
+	ResponseTimeout Category = "response-timeout"
+	// Canceled: the caller's context was canceled (not timed out).
+	Canceled Category = "canceled"
+	// TLSError: a TLS failure that fits no other category (an alert such as
+	// unrecognized_name or no_application_protocol, a local handshake error).
+	// Detail carries the alert name or error.
+	TLSError Category = "tls-error"
 )
 
 // Categories lists the vocabulary in a stable order (docs, tests).
@@ -137,6 +154,7 @@ var Categories = []Category{
 	ServerCertUntrusted, ServerCertExpired, ServerCertNotYetValid, ServerHostnameMismatch, ServerChainIncomplete,
 	ClientCertRequired, ClientCertUnknownCA, ClientCertExpired, ClientCertRevoked, ClientCertWrongUsage, ClientCertRejected,
 	ProtocolVersionMismatch, NoSharedCipher, HTTPUnauthorized, HTTPForbidden, HTTPError,
+	InvalidRequest, ResponseTimeout, Canceled, TLSError,
 }
 
 // Timing holds phase durations in milliseconds; a phase not reached is 0.

@@ -1,0 +1,103 @@
+package tlsengine
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+)
+
+// readResponse turns a response into HTTPInfo, reading the body within the
+// engine's limits. A body that fails midway still yields what arrived.
+func readResponse(resp *http.Response) (*HTTPInfo, error) {
+	info := &HTTPInfo{
+		Status:  resp.StatusCode,
+		Proto:   resp.Proto,
+		Headers: sanitizeHeaders(resp.Header),
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		info.Location = safetext.Line(loc)
+	}
+	keep, total, err := readBody(resp.Body)
+	info.Body, info.BodyBytes = keep, total
+	info.BodyPreview, info.BodyBinary = preview(keep, total, resp.Header.Get("Content-Type"))
+	if err != nil {
+		return info, &phaseError{phase: PhaseResponse, err: err}
+	}
+	return info, nil
+}
+
+func sanitizeHeaders(h http.Header) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, vs := range h {
+		out[safetext.Line(k)] = safetext.Lines(vs)
+	}
+	return out
+}
+
+// keepWriter keeps the first max bytes written and counts the rest.
+type keepWriter struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (w *keepWriter) Write(p []byte) (int, error) {
+	if room := w.max - w.buf.Len(); room > 0 {
+		w.buf.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+// readBody reads up to bodyReadLimit bytes, keeping bodyKeepLimit of them.
+func readBody(r io.Reader) ([]byte, int64, error) {
+	w := &keepWriter{max: bodyKeepLimit}
+	n, err := io.Copy(w, io.LimitReader(r, bodyReadLimit))
+	return w.buf.Bytes(), n, err
+}
+
+// preview is the text shown for a body: sanitized text up to previewLimit,
+// or a one-line summary when the body is not text.
+func preview(body []byte, total int64, contentType string) (string, bool) {
+	if total == 0 {
+		return "", false
+	}
+	head := body
+	if len(head) > previewLimit {
+		cut := previewLimit
+		for cut > 0 && !utf8.RuneStart(head[cut]) {
+			cut--
+		}
+		head = head[:cut]
+	}
+	if bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(trimPartialRune(head)) {
+		ct := ""
+		if contentType != "" {
+			ct = ", " + safetext.Line(contentType)
+		}
+		return fmt.Sprintf("binary body: %d bytes%s; starts % x", total, ct, head[:min(len(head), 16)]), true
+	}
+	text := safetext.Block(string(head))
+	if rest := total - int64(len(head)); rest > 0 {
+		text += fmt.Sprintf("\n… %d more bytes", rest)
+	}
+	if total >= bodyReadLimit {
+		text += fmt.Sprintf(" (stopped reading at %d MiB)", bodyReadLimit>>20)
+	}
+	return text, false
+}
+
+// trimPartialRune drops an incomplete rune the body limit may have cut.
+func trimPartialRune(b []byte) []byte {
+	for i := 1; i <= utf8.UTFMax && i <= len(b); i++ {
+		if utf8.RuneStart(b[len(b)-i]) {
+			if !utf8.FullRune(b[len(b)-i:]) {
+				return b[:len(b)-i]
+			}
+			break
+		}
+	}
+	return b
+}
