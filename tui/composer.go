@@ -1,0 +1,810 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mtlswb/mtlswb/tlsengine"
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+	"github.com/mtlswb/mtlswb/workspace"
+)
+
+type cField int
+
+const (
+	cfMethod cField = iota
+	cfURL
+	cfHeaders
+	cfBody
+	cfIdentity
+	cfTrust
+	cfSNI
+	cfTLSMin
+	cfTLSMax
+	cfInsecure
+	cfTimeout
+	cfCount
+)
+
+var (
+	methods     = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+	tlsVersions = []string{"default", "1.2", "1.3"}
+)
+
+type composerKeys struct {
+	Send, Probe, Save, Next, Prev, Edit, Leave, Cycle, Toggle key.Binding
+}
+
+func newComposerKeys() composerKeys {
+	return composerKeys{
+		Send:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send")),
+		Probe:  key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "probe handshake")),
+		Save:   key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "save as")),
+		Next:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
+		Prev:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
+		Edit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit/choose")),
+		Leave:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave field/cancel send")),
+		Cycle:  key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change value")),
+		Toggle: key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle")),
+	}
+}
+
+func (k composerKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Send, k.Probe, k.Save, k.Next, k.Edit, k.Leave}
+}
+
+func (k composerKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Send, k.Probe, k.Save}, {k.Next, k.Prev, k.Edit, k.Leave, k.Cycle, k.Toggle}}
+}
+
+type pickMode int
+
+const (
+	pickNone pickMode = iota
+	pickIdentity
+	pickTrust
+)
+
+// composerScreen edits one request.
+type composerScreen struct {
+	sh   *shared
+	keys composerKeys
+
+	focus   cField
+	editing bool
+
+	method   int
+	url      textinput.Model
+	headers  textarea.Model
+	body     textarea.Model
+	sni      textinput.Model
+	timeout  textinput.Model
+	tlsMin   int
+	tlsMax   int
+	insecure bool
+
+	identity    string
+	systemRoots bool
+	cas         map[string]bool
+
+	idents   []workspace.Entry
+	caList   []workspace.Entry
+	verdicts map[string]tlsengine.IdentityVerdict
+
+	picking pickMode
+	pick    winList
+	filter  textinput.Model
+
+	sending bool
+	probe   bool
+	reqID   int
+	cancel  context.CancelFunc
+	started time.Time
+	spin    spinner.Model
+
+	w, h int
+}
+
+func newComposerScreen(sh *shared) *composerScreen {
+	s := &composerScreen{sh: sh, keys: newComposerKeys()}
+	s.url = newInput("https://localhost:8443/")
+	s.sni = newInput("default: the URL's host")
+	s.timeout = newInput("10s")
+	s.headers = newArea("Name: value, one per line")
+	s.body = newArea("request body")
+	s.filter = textinput.New()
+	s.filter.Prompt = "/ "
+	steadyInput(&s.filter)
+	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	s.reset()
+	return s
+}
+
+func newInput(placeholder string) textinput.Model {
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = placeholder
+	in.CharLimit = 8192
+	steadyInput(&in)
+	return in
+}
+
+func newArea(placeholder string) textarea.Model {
+	a := textarea.New()
+	a.Prompt = ""
+	a.Placeholder = placeholder
+	a.ShowLineNumbers = false
+	a.CharLimit = 1 << 20
+	// ctrl+p is our probe key; the arrows still move between lines.
+	a.KeyMap.LinePrevious = key.NewBinding(key.WithKeys("up"))
+	steadyArea(&a)
+	return a
+}
+
+// reset starts a new request: GET, system roots trusted, nothing else.
+func (s *composerScreen) reset() {
+	s.method = 0
+	s.url.SetValue("")
+	s.headers.SetValue("")
+	s.body.SetValue("")
+	s.sni.SetValue("")
+	s.timeout.SetValue("10s")
+	s.tlsMin, s.tlsMax = 0, 0
+	s.insecure = false
+	s.identity = ""
+	s.systemRoots = true
+	s.cas = map[string]bool{}
+	s.verdicts = nil
+	s.focus = cfURL
+	s.editing = true
+}
+
+func (s *composerScreen) help() help.KeyMap { return s.keys }
+func (s *composerScreen) typing() bool      { return s.editing || s.picking != pickNone }
+
+func (s *composerScreen) setSize(w, h int) {
+	s.w, s.h = w, h
+	fw := max(w-13, 10)
+	s.url.SetWidth(fw)
+	s.sni.SetWidth(fw)
+	s.timeout.SetWidth(12)
+	s.headers.SetWidth(fw)
+	s.headers.SetHeight(2)
+	s.body.SetWidth(fw)
+	s.body.SetHeight(max(3, h-19))
+	s.pick.setSize(w, h-3)
+}
+
+func (s *composerScreen) setEntries(all []workspace.Entry) {
+	s.idents, s.caList = s.idents[:0], s.caList[:0]
+	names := map[string]bool{}
+	for _, e := range all {
+		names[e.Name] = true
+		switch e.Kind {
+		case workspace.KindIdentity:
+			s.idents = append(s.idents, e)
+		case workspace.KindCA:
+			s.caList = append(s.caList, e)
+		}
+	}
+	// A record renamed or removed by the CLI drops out of the request.
+	if s.identity != "" && !names[s.identity] {
+		s.sh.host.setInfo("identity " + safetext.Line(s.identity) + " is no longer in the workspace")
+		s.identity = ""
+	}
+	for n := range s.cas {
+		if !names[n] {
+			delete(s.cas, n)
+		}
+	}
+}
+
+func (s *composerScreen) loadSpec(spec workspace.RequestSpec) {
+	s.reset()
+	for i, m := range methods {
+		if strings.EqualFold(m, spec.Method) {
+			s.method = i
+		}
+	}
+	s.url.SetValue(spec.URL)
+	s.headers.SetValue(strings.Join(spec.Headers, "\n"))
+	s.body.SetValue(spec.Body)
+	s.sni.SetValue(spec.ServerName)
+	if spec.Timeout != "" {
+		s.timeout.SetValue(spec.Timeout)
+	}
+	s.tlsMin, s.tlsMax = versionIndex(spec.TLSMin), versionIndex(spec.TLSMax)
+	s.insecure = spec.Insecure
+	s.identity = spec.Identity
+	s.systemRoots = spec.SystemRoots
+	for _, c := range spec.CAs {
+		s.cas[c] = true
+	}
+	s.editing = false
+}
+
+func versionIndex(v string) int {
+	for i, t := range tlsVersions {
+		if t == v {
+			return i
+		}
+	}
+	return 0
+}
+
+// spec is the request the form describes.
+func (s *composerScreen) spec(probe bool) workspace.RequestSpec {
+	sp := workspace.RequestSpec{
+		Method:      methods[s.method],
+		URL:         strings.TrimSpace(s.url.Value()),
+		Body:        s.body.Value(),
+		Probe:       probe,
+		Identity:    s.identity,
+		SystemRoots: s.systemRoots,
+		ServerName:  strings.TrimSpace(s.sni.Value()),
+		Insecure:    s.insecure,
+		Timeout:     strings.TrimSpace(s.timeout.Value()),
+	}
+	for _, h := range strings.Split(s.headers.Value(), "\n") {
+		if h = strings.TrimSpace(h); h != "" {
+			sp.Headers = append(sp.Headers, h)
+		}
+	}
+	for _, c := range s.caList {
+		if s.cas[c.Name] {
+			sp.CAs = append(sp.CAs, c.Name)
+		}
+	}
+	if s.tlsMin > 0 {
+		sp.TLSMin = tlsVersions[s.tlsMin]
+	}
+	if s.tlsMax > 0 {
+		sp.TLSMax = tlsVersions[s.tlsMax]
+	}
+	return sp
+}
+
+func (s *composerScreen) focusCmd() tea.Cmd {
+	if s.editing {
+		return s.focusInput()
+	}
+	return nil
+}
+
+func (s *composerScreen) isText(f cField) bool {
+	switch f {
+	case cfURL, cfHeaders, cfBody, cfSNI, cfTimeout:
+		return true
+	}
+	return false
+}
+
+func (s *composerScreen) blurAll() {
+	s.url.Blur()
+	s.headers.Blur()
+	s.body.Blur()
+	s.sni.Blur()
+	s.timeout.Blur()
+}
+
+func (s *composerScreen) focusInput() tea.Cmd {
+	s.blurAll()
+	switch s.focus {
+	case cfURL:
+		return s.url.Focus()
+	case cfHeaders:
+		return s.headers.Focus()
+	case cfBody:
+		return s.body.Focus()
+	case cfSNI:
+		return s.sni.Focus()
+	case cfTimeout:
+		return s.timeout.Focus()
+	}
+	return nil
+}
+
+func (s *composerScreen) moveFocus(d int) tea.Cmd {
+	s.focus = cField((int(s.focus) + d + int(cfCount)) % int(cfCount))
+	s.editing = s.isText(s.focus)
+	if s.editing {
+		return s.focusInput()
+	}
+	s.blurAll()
+	return nil
+}
+
+// acceptReport reports whether msg answers the request in flight; a late
+// answer to a cancelled or replaced request is dropped.
+func (s *composerScreen) acceptReport(msg reportReceivedMsg) bool {
+	if !s.sending || msg.id != s.reqID {
+		return false
+	}
+	s.sending = false
+	if s.cancel != nil {
+		s.cancel()
+		s.cancel = nil
+	}
+	return true
+}
+
+func (s *composerScreen) markIdentities(v []tlsengine.IdentityVerdict) {
+	if len(v) == 0 {
+		return
+	}
+	s.verdicts = make(map[string]tlsengine.IdentityVerdict, len(v))
+	for _, iv := range v {
+		s.verdicts[iv.Name] = iv
+	}
+}
+
+// send starts the request; with an identity the keys must be unlocked first.
+func (s *composerScreen) send(probe bool) tea.Cmd {
+	if s.sending {
+		s.sh.host.setInfo("a request is running: esc cancels it")
+		return nil
+	}
+	spec := s.spec(probe)
+	if spec.URL == "" {
+		s.sh.host.setError(errors.New("the URL is empty: type an https:// URL (or host:port to probe)"))
+		return nil
+	}
+	start := func(keys *workspace.Keys) tea.Cmd {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.reqID++
+		s.cancel, s.sending, s.probe, s.started = cancel, true, probe, s.sh.now()
+		return tea.Batch(s.spin.Tick, sendCmd(ctx, s.sh.store, keys, s.sh.engine, s.reqID, spec))
+	}
+	if spec.Identity == "" {
+		return start(nil)
+	}
+	return s.sh.host.withKeys(start)
+}
+
+func (s *composerScreen) cancelSend() {
+	if s.cancel != nil {
+		s.cancel()
+		s.cancel = nil
+	}
+	s.sending = false
+	s.reqID++ // whatever answers now is stale
+	s.sh.host.setInfo("request cancelled")
+}
+
+// updateBackground keeps the spinner turning while another screen shows.
+func (s *composerScreen) updateBackground(msg tea.Msg) tea.Cmd {
+	if t, ok := msg.(spinner.TickMsg); ok && s.sending {
+		var c tea.Cmd
+		s.spin, c = s.spin.Update(t)
+		return c
+	}
+	return nil
+}
+
+func (s *composerScreen) update(msg tea.Msg) tea.Cmd {
+	if t, ok := msg.(spinner.TickMsg); ok {
+		if !s.sending {
+			return nil
+		}
+		var c tea.Cmd
+		s.spin, c = s.spin.Update(t)
+		return c
+	}
+	km, isKey := msg.(tea.KeyPressMsg)
+	if !isKey {
+		return s.updateInput(msg)
+	}
+	if s.picking != pickNone {
+		return s.updatePicker(km)
+	}
+	k := s.keys
+	switch {
+	case key.Matches(km, k.Send):
+		return s.send(false)
+	case key.Matches(km, k.Probe):
+		return s.send(true)
+	case key.Matches(km, k.Save):
+		return s.saveForm()
+	case km.String() == "esc":
+		if s.sending {
+			s.cancelSend()
+			return nil
+		}
+		if s.editing {
+			s.editing = false
+			s.blurAll()
+		}
+		return nil
+	case km.String() == "tab":
+		return s.moveFocus(1)
+	case km.String() == "shift+tab":
+		return s.moveFocus(-1)
+	}
+	if s.editing {
+		// Arrows leave one-line inputs; multi-line ones keep them.
+		if (km.String() == "up" || km.String() == "down") && s.focus != cfHeaders && s.focus != cfBody {
+			if km.String() == "up" {
+				return s.moveFocus(-1)
+			}
+			return s.moveFocus(1)
+		}
+		if km.String() == "enter" && s.focus != cfHeaders && s.focus != cfBody {
+			return s.moveFocus(1)
+		}
+		return s.updateInput(msg)
+	}
+	switch km.String() {
+	case "up", "k":
+		return s.moveFocus(-1)
+	case "down", "j":
+		return s.moveFocus(1)
+	case "left", "h":
+		s.cycle(-1)
+	case "right", "l":
+		s.cycle(1)
+	case "space":
+		s.cycle(1)
+	case "enter":
+		switch {
+		case s.isText(s.focus):
+			s.editing = true
+			return s.focusInput()
+		case s.focus == cfIdentity:
+			return s.openPicker(pickIdentity)
+		case s.focus == cfTrust:
+			return s.openPicker(pickTrust)
+		default:
+			s.cycle(1)
+		}
+	}
+	return nil
+}
+
+func (s *composerScreen) updateInput(msg tea.Msg) tea.Cmd {
+	var c tea.Cmd
+	switch s.focus {
+	case cfURL:
+		s.url, c = s.url.Update(msg)
+	case cfHeaders:
+		s.headers, c = s.headers.Update(msg)
+	case cfBody:
+		s.body, c = s.body.Update(msg)
+	case cfSNI:
+		s.sni, c = s.sni.Update(msg)
+	case cfTimeout:
+		s.timeout, c = s.timeout.Update(msg)
+	}
+	if s.picking != pickNone {
+		s.filter, c = s.filter.Update(msg)
+	}
+	return c
+}
+
+func (s *composerScreen) cycle(d int) {
+	switch s.focus {
+	case cfMethod:
+		s.method = (s.method + d + len(methods)) % len(methods)
+	case cfTLSMin:
+		s.tlsMin = (s.tlsMin + d + len(tlsVersions)) % len(tlsVersions)
+	case cfTLSMax:
+		s.tlsMax = (s.tlsMax + d + len(tlsVersions)) % len(tlsVersions)
+	case cfInsecure:
+		s.insecure = !s.insecure
+	case cfTrust:
+		s.systemRoots = !s.systemRoots
+	case cfIdentity:
+		names := append([]string{""}, s.identNames()...)
+		cur := 0
+		for i, n := range names {
+			if n == s.identity {
+				cur = i
+			}
+		}
+		s.identity = names[(cur+d+len(names))%len(names)]
+	}
+}
+
+func (s *composerScreen) identNames() []string {
+	out := make([]string, len(s.idents))
+	for i, e := range s.idents {
+		out[i] = e.Name
+	}
+	return out
+}
+
+func (s *composerScreen) openPicker(mode pickMode) tea.Cmd {
+	s.picking = mode
+	now := s.sh.now()
+	var rows []row
+	switch mode {
+	case pickIdentity:
+		rows = append(rows, row{key: "", text: "(none: send no client certificate)", hay: "none"})
+		for _, e := range s.idents {
+			r := row{key: e.Name, text: safetext.Line(e.Name) + "  " + safetext.Line(e.SubjectCN), hay: strings.ToLower(e.Name + " " + e.SubjectCN), badges: entryBadges(e, now)}
+			if v, ok := s.verdicts[e.Name]; ok {
+				if v.Accepted {
+					r.mark = "✓"
+					r.badges = append(r.badges, badge{"server accepts", badgeOK})
+				} else {
+					r.mark = "✗"
+				}
+			}
+			rows = append(rows, r)
+		}
+	case pickTrust:
+		rows = append(rows, row{key: "\x00system", text: checkbox(s.systemRoots) + " system roots", hay: "system roots"})
+		for _, c := range s.caList {
+			rows = append(rows, row{key: c.Name, text: checkbox(s.cas[c.Name]) + " " + safetext.Line(c.Name) + "  " + safetext.Line(c.SubjectCN), hay: strings.ToLower(c.Name + " " + c.SubjectCN), badges: entryBadges(c, now)})
+		}
+	}
+	s.pick = winList{empty: "nothing matches"}
+	s.pick.setSize(s.w, s.h-3)
+	s.pick.setRows(rows)
+	if mode == pickIdentity {
+		s.pick.selectKey(s.identity)
+	}
+	s.filter.SetValue("")
+	return s.filter.Focus()
+}
+
+func checkbox(on bool) string {
+	if on {
+		return "[x]"
+	}
+	return "[ ]"
+}
+
+func (s *composerScreen) updatePicker(km tea.KeyPressMsg) tea.Cmd {
+	switch km.String() {
+	case "esc":
+		s.picking = pickNone
+		return nil
+	case "up":
+		s.pick.move(-1)
+		return nil
+	case "down":
+		s.pick.move(1)
+		return nil
+	case "pgup":
+		s.pick.move(-s.pick.height)
+		return nil
+	case "pgdown":
+		s.pick.move(s.pick.height)
+		return nil
+	case "space":
+		if s.picking == pickTrust {
+			s.toggleTrust()
+			return nil
+		}
+	case "enter":
+		r := s.pick.selected()
+		if s.picking == pickIdentity {
+			if r != nil {
+				s.identity = r.key
+			}
+		} else if s.pick.filter != "" && r != nil {
+			s.toggleTrust()
+			return nil
+		}
+		s.picking = pickNone
+		return nil
+	}
+	var c tea.Cmd
+	s.filter, c = s.filter.Update(km)
+	s.pick.setFilter(s.filter.Value())
+	return c
+}
+
+func (s *composerScreen) toggleTrust() {
+	r := s.pick.selected()
+	if r == nil {
+		return
+	}
+	var on bool
+	if r.key == "\x00system" {
+		s.systemRoots = !s.systemRoots
+		on = s.systemRoots
+		r.text = checkbox(on) + " system roots"
+		return
+	}
+	s.cas[r.key] = !s.cas[r.key]
+	on = s.cas[r.key]
+	r.text = checkbox(on) + r.text[3:]
+}
+
+func (s *composerScreen) saveForm() tea.Cmd {
+	spec := s.spec(false)
+	if spec.URL == "" {
+		s.sh.host.setError(errors.New("the URL is empty: there is nothing to save yet"))
+		return nil
+	}
+	f := newForm("Save request", "Saved requests live in the workspace; find them under History (4), Saved.")
+	f.addText("Name", "", "e.g. orders-api-get")
+	store, now := s.sh.store, s.sh.now()
+	f.submit = func(v []string) (tea.Cmd, error) {
+		name := strings.TrimSpace(v[0])
+		if err := workspace.ValidateName(name); err != nil {
+			return nil, err
+		}
+		return saveRequestCmd(store, name, spec, now), nil
+	}
+	return s.sh.host.openForm(f)
+}
+
+// preflight lists what will be sent and what looks wrong before it is.
+func (s *composerScreen) preflight() (present string, warns []string) {
+	now := s.sh.now()
+	spec := s.spec(false)
+	if s.identity == "" {
+		present = "no client certificate"
+		warns = append(warns, "no identity chosen: a server that requires client certificates will refuse")
+	} else {
+		var e *workspace.Entry
+		for i := range s.idents {
+			if s.idents[i].Name == s.identity {
+				e = &s.idents[i]
+			}
+		}
+		if e == nil {
+			present = safetext.Line(s.identity) + " (not in the workspace)"
+		} else {
+			present = fmt.Sprintf("%s (CN=%s, expires %s)", safetext.Line(e.Name), safetext.Line(e.SubjectCN), e.NotAfter.UTC().Format("2006-01-02"))
+			switch {
+			case now.After(e.NotAfter):
+				warns = append(warns, "the identity's certificate has expired: servers will reject it")
+			case now.Before(e.NotBefore):
+				warns = append(warns, "the identity's certificate is not valid yet")
+			case e.NotAfter.Sub(now) <= expiringSoon:
+				warns = append(warns, fmt.Sprintf("the identity expires in %d days", int(e.NotAfter.Sub(now).Hours()/24)))
+			}
+			if !e.ClientAuth {
+				warns = append(warns, "the identity's EKU lacks clientAuth: servers that check usage will reject it")
+			}
+		}
+		if v, ok := s.verdicts[s.identity]; ok && !v.Accepted {
+			warns = append(warns, "last attempt: the server would not accept it: "+safetext.Line(v.Reason))
+		}
+	}
+	if !spec.SystemRoots && len(spec.CAs) == 0 && !spec.Insecure {
+		warns = append(warns, "nothing is trusted: the server's chain cannot verify (pick CAs or system roots)")
+	}
+	if spec.URL != "" {
+		if u, err := url.Parse(spec.URL); err == nil && u.Scheme != "" && u.Scheme != "https" {
+			warns = append(warns, "the URL is not https://: mTLS needs TLS")
+		}
+	}
+	if s.tlsMin == 2 && s.tlsMax == 1 {
+		warns = append(warns, "TLS min 1.3 is above max 1.2: no version can be negotiated")
+	}
+	if spec.Timeout != "" {
+		if _, err := time.ParseDuration(spec.Timeout); err != nil {
+			warns = append(warns, "timeout "+safetext.Line(spec.Timeout)+" is not a duration like 10s")
+		}
+	}
+	return present, warns
+}
+
+func (s *composerScreen) view() string {
+	st := &s.sh.styles
+	if s.picking != pickNone {
+		title := "Choose the identity to present"
+		if s.picking == pickTrust {
+			title = "Trust: space toggles, enter closes"
+		}
+		s.filter.SetWidth(max(s.w-4, 4))
+		return st.title.Render(title) + "\n" + s.filter.View() + "\n" + s.pick.view(st, true) + "\n" + st.dim.Render(s.pick.position())
+	}
+	var b strings.Builder
+	b.WriteString(st.title.Render("Request") + "\n")
+	for f := cfMethod; f < cfCount; f++ {
+		b.WriteString(s.fieldLine(f) + "\n")
+	}
+	present, warns := s.preflight()
+	b.WriteString(st.title.Render("Pre-flight") + "\n")
+	b.WriteString(cut("→ presents "+present, s.w) + "\n")
+	if s.insecure {
+		b.WriteString(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)) + "\n")
+	}
+	for _, w := range warns {
+		b.WriteString(st.warn.Render(cut("! "+w, s.w)) + "\n")
+	}
+	if s.sending {
+		verb := "sending"
+		if s.probe {
+			verb = "probing"
+		}
+		el := s.sh.now().Sub(s.started).Round(100 * time.Millisecond)
+		b.WriteString(s.spin.View() + fmt.Sprintf(" %s … %s (esc cancels)", verb, el))
+	}
+	return b.String()
+}
+
+func (s *composerScreen) fieldLine(f cField) string {
+	st := &s.sh.styles
+	labels := map[cField]string{cfMethod: "Method", cfURL: "URL", cfHeaders: "Headers", cfBody: "Body", cfIdentity: "Identity",
+		cfTrust: "Trust", cfSNI: "SNI", cfTLSMin: "TLS min", cfTLSMax: "TLS max", cfInsecure: "Insecure", cfTimeout: "Timeout"}
+	pointer := "  "
+	if f == s.focus {
+		pointer = st.focus.Render("> ")
+	}
+	label := st.label.Render(fit(labels[f], 9))
+	var val string
+	switch f {
+	case cfMethod:
+		val = "◂ " + methods[s.method] + " ▸"
+	case cfURL:
+		val = s.url.View()
+	case cfHeaders:
+		val = indentRest(s.headers.View(), 13)
+	case cfBody:
+		val = indentRest(s.body.View(), 13)
+	case cfIdentity:
+		name := "(none)"
+		if s.identity != "" {
+			name = safetext.Line(s.identity)
+		}
+		val = "◂ " + name + " ▸"
+		if v, ok := s.verdicts[s.identity]; ok && s.identity != "" {
+			if v.Accepted {
+				val += "  " + st.ok.Render("✓ server accepts")
+			} else {
+				val += "  " + st.bad.Render("✗ "+safetext.Line(v.Reason))
+			}
+		}
+		if len(s.verdicts) > 0 {
+			n := 0
+			for _, v := range s.verdicts {
+				if v.Accepted {
+					n++
+				}
+			}
+			val += st.dim.Render(fmt.Sprintf("  (%d accepted, enter lists)", n))
+		}
+	case cfTrust:
+		var parts []string
+		if s.systemRoots {
+			parts = append(parts, "system roots")
+		}
+		for _, c := range s.caList {
+			if s.cas[c.Name] {
+				parts = append(parts, safetext.Line(c.Name))
+			}
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "nothing")
+		}
+		val = strings.Join(parts, ", ") + st.dim.Render("  (enter to choose)")
+	case cfSNI:
+		val = s.sni.View()
+	case cfTLSMin:
+		val = "◂ " + tlsVersions[s.tlsMin] + " ▸"
+	case cfTLSMax:
+		val = "◂ " + tlsVersions[s.tlsMax] + " ▸"
+	case cfInsecure:
+		if s.insecure {
+			val = st.loud.Render(" ON: server certificate not verified ")
+		} else {
+			val = "off"
+		}
+	case cfTimeout:
+		val = s.timeout.View()
+	}
+	return cut(pointer+label+"  ", s.w) + val
+}
+
+// indentRest indents every line but the first, so a multi-line input sits
+// under its label's value column.
+func indentRest(s string, n int) string {
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+}

@@ -1,0 +1,155 @@
+package tui
+
+import (
+	"context"
+	"image/color"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/mtlswb/mtlswb/tlsengine"
+	"github.com/mtlswb/mtlswb/workspace"
+)
+
+// shared is what every screen needs from the root: sizes, styles, keys, the
+// engine and the clock. The root owns it and passes a pointer down explicitly,
+// so there is one place that says how big the screen is and which theme is on.
+type shared struct {
+	width, height int // the body area a screen may draw in
+	styles        styles
+	keys          globalKeys
+	now           func() time.Time
+	engine        func(ctx context.Context, req tlsengine.Request) tlsengine.Report
+	path          string
+	store         *workspace.Store // nil until the workspace is open
+	host          host
+	startDemo     func() (string, func(), error)
+	guide         string
+	// pollEvery is how often the workspace generation is checked; zero
+	// turns polling off (model tests drive every command themselves).
+	pollEvery time.Duration
+}
+
+// host is what a screen may ask of the root: show a modal, get unlocked keys
+// (asking for the passphrase when needed), report a result on the status line.
+type host interface {
+	openForm(f *form) tea.Cmd
+	withKeys(then func(*workspace.Keys) tea.Cmd) tea.Cmd
+	setInfo(s string)
+	setError(err error)
+}
+
+// styles is built from the background brightness; plain drops every
+// attribute so NO_COLOR output carries no escape sequence at all.
+type styles struct {
+	plain     bool
+	title     lipgloss.Style
+	tab       lipgloss.Style
+	tabActive lipgloss.Style
+	selected  lipgloss.Style
+	dim       lipgloss.Style
+	label     lipgloss.Style
+	ok        lipgloss.Style
+	warn      lipgloss.Style
+	bad       lipgloss.Style
+	loud      lipgloss.Style
+	border    lipgloss.Style
+	focus     lipgloss.Style
+	key       lipgloss.Style
+	errLine   lipgloss.Style
+	info      lipgloss.Style
+	bar       []lipgloss.Style
+}
+
+func newStyles(isDark, plain bool) styles {
+	if plain {
+		s := lipgloss.NewStyle()
+		st := styles{plain: true, title: s, tab: s, tabActive: s, selected: s, dim: s, label: s, ok: s, warn: s,
+			bad: s, loud: s, border: s, focus: s, key: s, errLine: s, info: s}
+		st.bar = []lipgloss.Style{s, s, s, s, s, s}
+		return st
+	}
+	ld := lipgloss.LightDark(isDark)
+	c := func(light, dark string) color.Color { return ld(lipgloss.Color(light), lipgloss.Color(dark)) }
+	accent := c("#5A3FC0", "#A58BFF")
+	base := lipgloss.NewStyle()
+	st := styles{
+		title:     base.Bold(true).Foreground(accent),
+		tab:       base.Foreground(c("#6B6B6B", "#9A9A9A")),
+		tabActive: base.Bold(true).Foreground(c("#FFFFFF", "#1A1A1A")).Background(accent),
+		selected:  base.Bold(true).Foreground(c("#1A1A1A", "#FFFFFF")).Background(c("#D8D0FF", "#3E3470")),
+		dim:       base.Foreground(c("#7A7A7A", "#8A8A8A")),
+		label:     base.Bold(true).Foreground(c("#3A3A3A", "#C8C8C8")),
+		ok:        base.Foreground(c("#11772E", "#5AD37A")),
+		warn:      base.Foreground(c("#8A5A00", "#F2C14E")),
+		bad:       base.Bold(true).Foreground(c("#B00020", "#FF6B6B")),
+		loud:      base.Bold(true).Foreground(c("#FFFFFF", "#FFFFFF")).Background(c("#B00020", "#C62828")),
+		border:    base.Foreground(c("#BBBBBB", "#555555")),
+		focus:     base.Foreground(accent),
+		key:       base.Bold(true).Foreground(accent),
+		errLine:   base.Bold(true).Foreground(c("#B00020", "#FF6B6B")),
+		info:      base.Foreground(c("#11772E", "#5AD37A")),
+	}
+	for _, col := range []string{"#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#B07AA1"} {
+		st.bar = append(st.bar, base.Foreground(lipgloss.Color(col)))
+	}
+	return st
+}
+
+// globalKeys are the bindings the root handles on every screen.
+type globalKeys struct {
+	Identities key.Binding
+	CAs        key.Binding
+	Composer   key.Binding
+	History    key.Binding
+	Help       key.Binding
+	Quit       key.Binding
+	ForceQuit  key.Binding
+	Lock       key.Binding
+	Back       key.Binding
+	NewRequest key.Binding
+}
+
+func newGlobalKeys() globalKeys {
+	return globalKeys{
+		Identities: key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "identities")),
+		CAs:        key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "CAs")),
+		Composer:   key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "composer")),
+		History:    key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "history")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Lock:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "lock keys")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		NewRequest: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new request")),
+	}
+}
+
+func (k globalKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Identities, k.CAs, k.Composer, k.History, k.Help, k.Quit}
+}
+
+func (k globalKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Identities, k.CAs, k.Composer, k.History},
+		{k.NewRequest, k.Lock, k.Back, k.Help, k.Quit, k.ForceQuit},
+	}
+}
+
+// steadyInput turns off cursor blinking: a blinking cursor redraws the screen
+// twice a second forever, and a steady one reads just as well.
+func steadyInput(in *textinput.Model) {
+	s := in.Styles()
+	s.Cursor.Blink = false
+	in.SetStyles(s)
+}
+
+func steadyArea(a *textarea.Model) {
+	s := a.Styles()
+	s.Cursor.Blink = false
+	a.SetStyles(s)
+}

@@ -1,0 +1,378 @@
+package tui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+	"github.com/mtlswb/mtlswb/workspace"
+)
+
+type historyKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Filter, Open, Pane, Resend, Edit        key.Binding
+	Mark, Compare, Delete                   key.Binding
+}
+
+func newHistoryKeys() historyKeys {
+	return historyKeys{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open/load")),
+		Pane:     key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "history/saved")),
+		Resend:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send again")),
+		Edit:     key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "edit in composer")),
+		Mark:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark to compare")),
+		Compare:  key.NewBinding(key.WithKeys("="), key.WithHelp("=", "compare with marked")),
+		Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete saved")),
+	}
+}
+
+func (k historyKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Filter, k.Open, k.Pane, k.Resend, k.Mark, k.Compare}
+}
+
+func (k historyKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Filter, k.Open, k.Pane, k.Resend, k.Edit},
+		{k.Mark, k.Compare, k.Delete},
+	}
+}
+
+type histPane int
+
+const (
+	paneHistory histPane = iota
+	paneSaved
+)
+
+// historyScreen lists past attempts and the saved collection.
+type historyScreen struct {
+	sh     *shared
+	keys   historyKeys
+	pane   histPane
+	hist   winList
+	saved  winList
+	byID   map[uint64]workspace.HistoryEntry
+	specs  map[string]workspace.SavedRequest
+	marked uint64
+
+	filtering bool
+	filter    textinput.Model
+	w, h      int
+}
+
+func newHistoryScreen(sh *shared) *historyScreen {
+	s := &historyScreen{sh: sh, keys: newHistoryKeys(), byID: map[uint64]workspace.HistoryEntry{}, specs: map[string]workspace.SavedRequest{}}
+	s.hist.empty = "no attempts yet: send a request from the composer (3)"
+	s.saved.empty = "no saved requests: save one from the composer with ctrl+o"
+	s.filter = textinput.New()
+	s.filter.Prompt = "/ "
+	steadyInput(&s.filter)
+	return s
+}
+
+func (s *historyScreen) help() help.KeyMap { return s.keys }
+func (s *historyScreen) typing() bool      { return s.filtering }
+func (s *historyScreen) restyle()          {}
+
+func (s *historyScreen) setSize(w, h int) {
+	s.w, s.h = w, h
+	s.hist.setSize(w, h-3)
+	s.saved.setSize(w, h-3)
+}
+
+func (s *historyScreen) cur() *winList {
+	if s.pane == paneSaved {
+		return &s.saved
+	}
+	return &s.hist
+}
+
+func (s *historyScreen) setHistory(entries []workspace.HistoryEntry) {
+	clear(s.byID)
+	rows := make([]row, len(entries))
+	for i, e := range entries {
+		s.byID[e.ID] = e
+		result := "✓"
+		if !e.OK {
+			result = "✗"
+		}
+		status := "   "
+		if e.Status != 0 {
+			status = strconv.Itoa(e.Status)
+		}
+		ident := e.Identity
+		if ident == "" {
+			ident = "-"
+		}
+		text := fmt.Sprintf("#%-5d %s %s %s %-7s %s  %s  %s", e.ID, e.At.UTC().Format("01-02 15:04:05"), result, status,
+			safetext.Line(e.Method), safetext.Line(e.URL), safetext.Line(ident), safetext.Line(e.Category))
+		rows[i] = row{key: strconv.FormatUint(e.ID, 10), text: text, hay: strings.ToLower(text)}
+		if e.ID == s.marked {
+			rows[i].mark = "*"
+		}
+	}
+	s.hist.setRows(rows)
+}
+
+func (s *historyScreen) setSaved(saved []workspace.SavedRequest) {
+	clear(s.specs)
+	rows := make([]row, len(saved))
+	for i, r := range saved {
+		s.specs[r.Name] = r
+		var sp workspace.RequestSpec
+		desc := "(unreadable spec)"
+		if json.Unmarshal(r.Spec, &sp) == nil {
+			m := sp.Method
+			if sp.Probe {
+				m = "PROBE"
+			}
+			if m == "" {
+				m = "GET"
+			}
+			desc = m + " " + sp.URL
+			if sp.Identity != "" {
+				desc += "  as " + sp.Identity
+			}
+		}
+		text := padCol(safetext.Line(r.Name), 24) + "  " + safetext.Line(desc)
+		rows[i] = row{key: r.Name, text: text, hay: strings.ToLower(text)}
+	}
+	s.saved.setRows(rows)
+}
+
+func (s *historyScreen) selectedID() (uint64, bool) {
+	r := s.hist.selected()
+	if r == nil {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(r.key, 10, 64)
+	return id, err == nil
+}
+
+func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		if s.filtering {
+			var c tea.Cmd
+			s.filter, c = s.filter.Update(msg)
+			return c
+		}
+		return nil
+	}
+	l := s.cur()
+	if s.filtering {
+		switch km.String() {
+		case "enter":
+			s.filtering = false
+			s.filter.Blur()
+			return nil
+		case "esc":
+			s.filtering = false
+			s.filter.Blur()
+			s.filter.SetValue("")
+			l.setFilter("")
+			return nil
+		}
+		var c tea.Cmd
+		s.filter, c = s.filter.Update(km)
+		l.setFilter(s.filter.Value())
+		return c
+	}
+	k := s.keys
+	switch {
+	case key.Matches(km, k.Up):
+		l.move(-1)
+	case key.Matches(km, k.Down):
+		l.move(1)
+	case key.Matches(km, k.PageUp):
+		l.move(-l.height)
+	case key.Matches(km, k.PageDown):
+		l.move(l.height)
+	case key.Matches(km, k.Top):
+		l.top()
+	case key.Matches(km, k.Bottom):
+		l.bottom()
+	case key.Matches(km, k.Pane):
+		if s.pane == paneHistory {
+			s.pane = paneSaved
+		} else {
+			s.pane = paneHistory
+		}
+		s.filter.SetValue(s.cur().filter)
+	case key.Matches(km, k.Filter):
+		s.filtering = true
+		s.filter.SetValue(l.filter)
+		return s.filter.Focus()
+	case km.String() == "esc" && l.filter != "":
+		l.setFilter("")
+		s.filter.SetValue("")
+	case s.pane == paneSaved:
+		return s.savedKey(km)
+	default:
+		return s.historyKey(km)
+	}
+	return nil
+}
+
+func (s *historyScreen) historyKey(km tea.KeyPressMsg) tea.Cmd {
+	k := s.keys
+	id, ok := s.selectedID()
+	if !ok {
+		return nil
+	}
+	store := s.sh.store
+	switch {
+	case key.Matches(km, k.Open):
+		return loadAttemptCmd(store, id, func(a attempt) tea.Msg { return openInspectorMsg{report: a.report, spec: a.spec} })
+	case key.Matches(km, k.Resend):
+		return loadAttemptCmd(store, id, func(a attempt) tea.Msg { return resendMsg{spec: a.spec} })
+	case key.Matches(km, k.Edit):
+		return loadAttemptCmd(store, id, func(a attempt) tea.Msg { return loadSpecMsg{spec: a.spec} })
+	case key.Matches(km, k.Mark):
+		if s.marked == id {
+			s.marked = 0
+			s.sh.host.setInfo("mark cleared")
+		} else {
+			s.marked = id
+			s.sh.host.setInfo(fmt.Sprintf("marked #%d: select another attempt and press = to compare", id))
+		}
+		s.remark()
+	case key.Matches(km, k.Compare):
+		if s.marked == 0 {
+			s.sh.host.setInfo("mark an attempt with m first, then press = on another")
+			return nil
+		}
+		if s.marked == id {
+			s.sh.host.setInfo("select a different attempt than the marked one")
+			return nil
+		}
+		return compareCmd(store, s.marked, id)
+	}
+	return nil
+}
+
+func (s *historyScreen) remark() {
+	for i := range s.hist.rows {
+		s.hist.rows[i].mark = ""
+		if s.hist.rows[i].key == strconv.FormatUint(s.marked, 10) {
+			s.hist.rows[i].mark = "*"
+		}
+	}
+}
+
+func (s *historyScreen) savedKey(km tea.KeyPressMsg) tea.Cmd {
+	k := s.keys
+	r := s.saved.selected()
+	if r == nil {
+		return nil
+	}
+	saved, ok := s.specs[r.key]
+	if !ok {
+		return nil
+	}
+	var spec workspace.RequestSpec
+	if err := json.Unmarshal(saved.Spec, &spec); err != nil {
+		s.sh.host.setError(fmt.Errorf("saved request %s cannot be read (%v): delete it and save it again", safetext.Line(saved.Name), err))
+		return nil
+	}
+	switch {
+	case key.Matches(km, k.Open), key.Matches(km, k.Edit):
+		return func() tea.Msg { return loadSpecMsg{spec: spec} }
+	case key.Matches(km, k.Resend):
+		return func() tea.Msg { return resendMsg{spec: spec} }
+	case key.Matches(km, k.Delete):
+		f := newForm("Delete saved request "+safetext.Line(saved.Name)+"?", "The history of its attempts stays.")
+		f.confirm = true
+		store, name := s.sh.store, saved.Name
+		f.submit = func([]string) (tea.Cmd, error) { return deleteSavedCmd(store, name), nil }
+		return s.sh.host.openForm(f)
+	}
+	return nil
+}
+
+func decodeAttempt(h workspace.HistoryEntry) (attempt, error) {
+	a := attempt{entry: h}
+	if err := json.Unmarshal(h.Request, &a.spec); err != nil {
+		return a, fmt.Errorf("history entry #%d has an unreadable request: %w", h.ID, err)
+	}
+	if err := json.Unmarshal(h.Report, &a.report); err != nil {
+		return a, fmt.Errorf("history entry #%d has an unreadable report: %w", h.ID, err)
+	}
+	return a, nil
+}
+
+func loadAttemptCmd(s *workspace.Store, id uint64, then func(attempt) tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		h, err := s.HistoryItem(id)
+		if err != nil {
+			return errMsg{err: err}
+		}
+		a, err := decodeAttempt(*h)
+		if err != nil {
+			return errMsg{err: err}
+		}
+		return then(a)
+	}
+}
+
+func compareCmd(s *workspace.Store, marked, other uint64) tea.Cmd {
+	return func() tea.Msg {
+		var out [2]attempt
+		for i, id := range []uint64{marked, other} {
+			h, err := s.HistoryItem(id)
+			if err != nil {
+				return errMsg{err: err}
+			}
+			if out[i], err = decodeAttempt(*h); err != nil {
+				return errMsg{err: err}
+			}
+		}
+		return compareMsg{a: out[0], b: out[1]}
+	}
+}
+
+func (s *historyScreen) view() string {
+	st := &s.sh.styles
+	tab := func(name string, p histPane, n int) string {
+		label := fmt.Sprintf(" %s (%d) ", name, n)
+		if s.pane == p {
+			if st.plain {
+				label = "[" + strings.TrimSpace(label) + "]"
+			}
+			return st.tabActive.Render(label)
+		}
+		return st.tab.Render(label)
+	}
+	head := tab("History", paneHistory, len(s.hist.rows)) + " " + tab("Saved", paneSaved, len(s.saved.rows))
+	if s.marked != 0 && s.pane == paneHistory {
+		head += st.dim.Render(fmt.Sprintf("  marked #%d", s.marked))
+	}
+	l := s.cur()
+	var foot string
+	switch {
+	case s.filtering:
+		s.filter.SetWidth(max(s.w-4, 4))
+		foot = s.filter.View()
+	case l.filter != "":
+		foot = st.dim.Render(cut("filter: "+safetext.Line(l.filter)+"  (/ edit, esc clear) · "+l.position(), s.w))
+	default:
+		foot = st.dim.Render(cut(l.position(), s.w))
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, cut(head, s.w), "", l.view(st, true), foot)
+}

@@ -1,0 +1,593 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/mtlswb/mtlswb/tlsengine/pki"
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+	"github.com/mtlswb/mtlswb/workspace"
+)
+
+// expiringSoon is when a certificate starts to wear an "expires in" badge.
+const expiringSoon = 30 * 24 * time.Hour
+
+// wideLayout is the width from which list and detail sit side by side.
+const wideLayout = 100
+
+type keystoreKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Filter, Sort, Open, Pane, Back          key.Binding
+	Import, Issue, Rename, Delete, Export   key.Binding
+	Copy                                    key.Binding
+}
+
+func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
+	k := keystoreKeys{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort name/expiry")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Pane:     key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "switch pane")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Import:   key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "import")),
+		Issue:    key.NewBinding(key.WithKeys("+"), key.WithHelp("+", "issue from CA")),
+		Rename:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rename")),
+		Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		Export:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
+		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy fingerprint")),
+	}
+	if kind != workspace.KindCA {
+		k.Issue.SetEnabled(false)
+	}
+	return k
+}
+
+func (k keystoreKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Filter, k.Open, k.Import, k.Issue, k.Export, k.Delete, k.Copy}
+}
+
+func (k keystoreKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Filter, k.Sort, k.Open, k.Pane, k.Back},
+		{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy},
+	}
+}
+
+type ksFocus int
+
+const (
+	focusList ksFocus = iota
+	focusDetail
+)
+
+// keystoreScreen lists identities or CAs with a detail pane.
+type keystoreScreen struct {
+	sh      *shared
+	kind    workspace.Kind
+	keys    keystoreKeys
+	list    winList
+	entries map[string]workspace.Entry
+	caNames []string
+	byExp   bool
+
+	filtering bool
+	filter    textinput.Model
+
+	focus      ksFocus
+	detailOpen bool // narrow layout: the detail replaces the list
+	detail     viewport.Model
+	recSeq     int
+	recWant    string
+	rec        *recordLoadedMsg
+
+	w, h int
+}
+
+func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
+	s := &keystoreScreen{sh: sh, kind: kind, keys: newKeystoreKeys(kind), entries: map[string]workspace.Entry{}}
+	s.filter = textinput.New()
+	s.filter.Prompt = "/ "
+	steadyInput(&s.filter)
+	s.filter.Placeholder = "filter by name, subject, issuer, key type"
+	s.detail = viewport.New()
+	s.list.empty = "nothing here yet: press i to import a certificate and key"
+	if kind == workspace.KindCA {
+		s.list.empty = "no CAs yet: press i to import a CA certificate"
+	}
+	return s
+}
+
+func (s *keystoreScreen) help() help.KeyMap { return s.keys }
+func (s *keystoreScreen) typing() bool      { return s.filtering }
+func (s *keystoreScreen) wide() bool        { return s.w >= wideLayout }
+func (s *keystoreScreen) restyle()          { s.renderDetail() }
+
+func (s *keystoreScreen) setSize(w, h int) {
+	s.w, s.h = w, h
+	listH := h - 2 // header line and filter/position line
+	if s.wide() {
+		lw := s.listWidth()
+		s.list.setSize(lw, listH)
+		s.detail.SetWidth(w - lw - 3)
+		s.detail.SetHeight(h)
+	} else {
+		s.list.setSize(w, listH)
+		s.detail.SetWidth(w)
+		s.detail.SetHeight(h)
+	}
+	s.renderDetail()
+}
+
+func (s *keystoreScreen) listWidth() int { return s.w * 45 / 100 }
+
+// setEntries rebuilds the rows: text is sanitized and laid out once here, so
+// View does no per-row formatting beyond cutting to width.
+func (s *keystoreScreen) setEntries(all []workspace.Entry) {
+	now := s.sh.now()
+	var mine []workspace.Entry
+	s.caNames = s.caNames[:0]
+	clear(s.entries)
+	for _, e := range all {
+		if e.Kind == workspace.KindCA {
+			s.caNames = append(s.caNames, e.Name)
+		}
+		if e.Kind == s.kind {
+			mine = append(mine, e)
+			s.entries[e.Name] = e
+		}
+	}
+	nameW, cnW := 8, 8
+	for _, e := range mine {
+		nameW = max(nameW, lipgloss.Width(e.Name))
+		cnW = max(cnW, lipgloss.Width(e.SubjectCN))
+	}
+	nameW, cnW = min(nameW, 24), min(cnW, 24)
+	rows := make([]row, len(mine))
+	for i, e := range mine {
+		name, cn := safetext.Line(e.Name), safetext.Line(e.SubjectCN)
+		text := padCol(name, nameW) + "  " + padCol(cn, cnW) + "  " + e.NotAfter.UTC().Format("2006-01-02") + "  " + safetext.Line(e.KeyType)
+		rows[i] = row{
+			key:    e.Name,
+			text:   text,
+			hay:    strings.ToLower(name + " " + cn + " " + safetext.Line(e.IssuerCN) + " " + e.KeyType + " " + strings.Join(e.Labels, " ")),
+			badges: entryBadges(e, now),
+		}
+	}
+	s.sortRows(rows)
+	s.list.setRows(rows)
+	if s.rec != nil {
+		if _, still := s.entries[s.rec.name]; !still {
+			s.rec = nil
+			s.renderDetail()
+		}
+	}
+	// A reload (the CLI changed the file) may have changed the record shown.
+	s.recWant = ""
+}
+
+func (s *keystoreScreen) sortRows(rows []row) {
+	if s.byExp {
+		sort.SliceStable(rows, func(i, j int) bool {
+			a, b := s.entries[rows[i].key].NotAfter, s.entries[rows[j].key].NotAfter
+			if !a.Equal(b) {
+				return a.Before(b)
+			}
+			return rows[i].key < rows[j].key
+		})
+		return
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].key < rows[j].key })
+}
+
+func entryBadges(e workspace.Entry, now time.Time) []badge {
+	var out []badge
+	switch {
+	case now.After(e.NotAfter):
+		out = append(out, badge{"EXPIRED", badgeBad})
+	case now.Before(e.NotBefore):
+		out = append(out, badge{"NOT YET VALID", badgeBad})
+	case e.NotAfter.Sub(now) <= expiringSoon:
+		out = append(out, badge{fmt.Sprintf("expires in %dd", int(e.NotAfter.Sub(now).Hours()/24)), badgeWarn})
+	}
+	if e.Kind == workspace.KindIdentity && !e.ClientAuth {
+		out = append(out, badge{"no clientAuth", badgeWarn})
+	}
+	if e.Kind == workspace.KindCA && e.HasKey {
+		out = append(out, badge{"can issue", badgeDim})
+	}
+	return out
+}
+
+func (s *keystoreScreen) selectedEntry() (workspace.Entry, bool) {
+	r := s.list.selected()
+	if r == nil {
+		return workspace.Entry{}, false
+	}
+	e, ok := s.entries[r.key]
+	return e, ok
+}
+
+// detailCmd loads the selected record when the detail pane shows and does
+// not hold it yet. Each load is a fresh read, tagged so a slow answer for a
+// row the cursor has left is dropped.
+func (s *keystoreScreen) detailCmd() tea.Cmd {
+	if !(s.wide() || s.detailOpen) || s.sh.store == nil {
+		return nil
+	}
+	e, ok := s.selectedEntry()
+	if !ok || e.Name == s.recWant {
+		return nil
+	}
+	s.recSeq++
+	s.recWant = e.Name
+	return loadRecordCmd(s.sh.store, s.recSeq, e.Name, append([]string(nil), s.caNames...), s.sh.now())
+}
+
+func (s *keystoreScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case recordLoadedMsg:
+		if msg.seq != s.recSeq || msg.name != s.recWant {
+			return nil
+		}
+		if msg.err != nil {
+			if errors.Is(msg.err, workspace.ErrNotFound) {
+				return nil // removed by the CLI meanwhile: the reload will follow
+			}
+			s.sh.host.setError(msg.err)
+			return nil
+		}
+		m := msg
+		s.rec = &m
+		s.renderDetail()
+		return nil
+	case tea.KeyPressMsg:
+		if s.filtering {
+			return s.updateFilter(msg)
+		}
+		return s.handleKey(msg)
+	}
+	if s.filtering {
+		var c tea.Cmd
+		s.filter, c = s.filter.Update(msg)
+		return c
+	}
+	return nil
+}
+
+func (s *keystoreScreen) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "enter", "down", "up":
+		s.filtering = false
+		s.filter.Blur()
+		if msg.String() != "enter" {
+			return s.handleKey(msg)
+		}
+		return s.detailCmd()
+	case "esc":
+		s.filtering = false
+		s.filter.Blur()
+		s.filter.SetValue("")
+		s.list.setFilter("")
+		return s.detailCmd()
+	}
+	var c tea.Cmd
+	s.filter, c = s.filter.Update(msg)
+	s.list.setFilter(s.filter.Value())
+	return tea.Batch(c, s.detailCmd())
+}
+
+func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.keys
+	if s.focus == focusDetail || (s.detailOpen && !s.wide()) {
+		switch {
+		case key.Matches(msg, k.Back) && !s.wide():
+			s.detailOpen = false
+			s.focus = focusList
+			return nil
+		case key.Matches(msg, k.Back), key.Matches(msg, k.Pane):
+			s.focus = focusList
+			return nil
+		case key.Matches(msg, k.Up):
+			s.detail.ScrollUp(1)
+			return nil
+		case key.Matches(msg, k.Down):
+			s.detail.ScrollDown(1)
+			return nil
+		case key.Matches(msg, k.PageUp):
+			s.detail.PageUp()
+			return nil
+		case key.Matches(msg, k.PageDown):
+			s.detail.PageDown()
+			return nil
+		case key.Matches(msg, k.Top):
+			s.detail.GotoTop()
+			return nil
+		case key.Matches(msg, k.Bottom):
+			s.detail.GotoBottom()
+			return nil
+		}
+		return s.actionKey(msg)
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		s.list.move(-1)
+	case key.Matches(msg, k.Down):
+		s.list.move(1)
+	case key.Matches(msg, k.PageUp):
+		s.list.move(-s.list.height)
+	case key.Matches(msg, k.PageDown):
+		s.list.move(s.list.height)
+	case key.Matches(msg, k.Top):
+		s.list.top()
+	case key.Matches(msg, k.Bottom):
+		s.list.bottom()
+	case key.Matches(msg, k.Filter):
+		s.filtering = true
+		return s.filter.Focus()
+	case key.Matches(msg, k.Sort):
+		s.byExp = !s.byExp
+		rows := append([]row(nil), s.list.rows...)
+		s.sortRows(rows)
+		s.list.setRows(rows)
+		if s.byExp {
+			s.sh.host.setInfo("sorted by expiry, soonest first")
+		} else {
+			s.sh.host.setInfo("sorted by name")
+		}
+	case key.Matches(msg, k.Open):
+		if s.list.selected() == nil {
+			return nil
+		}
+		if s.wide() {
+			s.focus = focusDetail
+		} else {
+			s.detailOpen = true
+		}
+		s.detail.GotoTop()
+	case key.Matches(msg, k.Pane):
+		if s.wide() && s.list.selected() != nil {
+			s.focus = focusDetail
+		}
+		return nil
+	case key.Matches(msg, k.Back):
+		if s.list.filter != "" {
+			s.filter.SetValue("")
+			s.list.setFilter("")
+		}
+	default:
+		return s.actionKey(msg)
+	}
+	return s.detailCmd()
+}
+
+func (s *keystoreScreen) actionKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.keys
+	switch {
+	case key.Matches(msg, k.Import):
+		return s.importForm()
+	case key.Matches(msg, k.Issue):
+		return s.issueForm()
+	}
+	e, ok := s.selectedEntry()
+	if !ok {
+		return nil
+	}
+	store := s.sh.store
+	switch {
+	case key.Matches(msg, k.Rename):
+		f := newForm("Rename "+safetext.Line(e.Name), "Saved requests that name it keep the old name until you edit them.")
+		f.addText("New name", e.Name, "")
+		old := e.Name
+		f.submit = func(v []string) (tea.Cmd, error) {
+			to := strings.TrimSpace(v[0])
+			if err := workspace.ValidateName(to); err != nil {
+				return nil, err
+			}
+			if to == old {
+				return nil, errors.New("that is the current name: type a new one or press esc")
+			}
+			return renameCmd(store, old, to), nil
+		}
+		return s.sh.host.openForm(f)
+	case key.Matches(msg, k.Delete):
+		what := "identity"
+		if e.Kind == workspace.KindCA {
+			what = "CA"
+		}
+		f := newForm("Delete "+what+" "+safetext.Line(e.Name)+"?",
+			"This removes the certificate and its private key from the workspace. It cannot be undone; export it first if you may need it.")
+		f.confirm = true
+		name := e.Name
+		f.submit = func([]string) (tea.Cmd, error) { return removeCmd(store, name, false), nil }
+		return s.sh.host.openForm(f)
+	case key.Matches(msg, k.Export):
+		return s.exportForm(e)
+	case key.Matches(msg, k.Copy):
+		s.sh.host.setInfo("copied the SHA-256 fingerprint of " + safetext.Line(e.Name) + " (OSC 52)")
+		return tea.SetClipboard(e.SHA256)
+	}
+	return nil
+}
+
+func (s *keystoreScreen) importForm() tea.Cmd {
+	f := newForm("Import certificates and keys",
+		"PEM, DER, PKCS#12 (.p12/.pfx) or a directory. A key file next to its certificate makes an identity.")
+	f.addPath("Path", "").addText("Name", "", "optional: derived from the subject").addChoice("As", "auto", "identity", "ca")
+	if s.kind == workspace.KindCA {
+		f.fields[2].choice = 2
+	}
+	host, store := s.sh.host, s.sh.store
+	f.submit = func(v []string) (tea.Cmd, error) {
+		path := strings.TrimSpace(v[0])
+		if path == "" {
+			return nil, errors.New("type the path of a file or directory to import (tab completes)")
+		}
+		name := strings.TrimSpace(v[1])
+		if name != "" {
+			if err := workspace.ValidateName(name); err != nil {
+				return nil, err
+			}
+		}
+		var as workspace.Kind
+		switch v[2] {
+		case "identity":
+			as = workspace.KindIdentity
+		case "ca":
+			as = workspace.KindCA
+		}
+		return host.withKeys(func(keys *workspace.Keys) tea.Cmd {
+			return importCmd(store, keys, []string{path}, name, as, nil)
+		}), nil
+	}
+	return s.sh.host.openForm(f)
+}
+
+func (s *keystoreScreen) issueForm() tea.Cmd {
+	if s.kind != workspace.KindCA {
+		return nil
+	}
+	e, ok := s.selectedEntry()
+	if !ok {
+		return nil
+	}
+	if !e.HasKey {
+		s.sh.host.setError(fmt.Errorf("CA %s has no private key in the workspace (it was imported), so it cannot issue: select a CA made by mtlswb", safetext.Line(e.Name)))
+		return nil
+	}
+	keyTypes := make([]string, len(pki.KeyTypes))
+	for i, kt := range pki.KeyTypes {
+		keyTypes[i] = string(kt)
+	}
+	f := newForm("Issue a certificate from "+safetext.Line(e.Name), "The new identity is stored with its key and the chain up to the root.")
+	f.addText("Name", "", "record name, e.g. alice").
+		addText("Common name", "", "subject CN").
+		addChoice("Usage", "client", "server", "client+server").
+		addText("DNS names", "", "comma separated, optional").
+		addText("URI SANs", "", "e.g. spiffe://example.org/svc, optional").
+		addText("Days", "365", "").
+		addChoice("Key", keyTypes...)
+	host, store, ca := s.sh.host, s.sh.store, e.Name
+	f.submit = func(v []string) (tea.Cmd, error) {
+		name, cn := strings.TrimSpace(v[0]), strings.TrimSpace(v[1])
+		if err := workspace.ValidateName(name); err != nil {
+			return nil, err
+		}
+		if cn == "" {
+			cn = name
+		}
+		days, err := strconv.Atoi(strings.TrimSpace(v[5]))
+		if err != nil || days <= 0 {
+			return nil, fmt.Errorf("days %q is not a positive whole number", safetext.Line(v[5]))
+		}
+		spec := pki.Spec{CN: cn, Days: days, Key: pki.KeyType(v[6]),
+			Client: v[2] != "server", Server: v[2] != "client"}
+		for _, d := range splitList(v[3]) {
+			spec.DNSNames = append(spec.DNSNames, d)
+		}
+		for _, u := range splitList(v[4]) {
+			pu, err := url.Parse(u)
+			if err != nil || pu.Scheme == "" {
+				return nil, fmt.Errorf("URI SAN %q is not an absolute URI (like spiffe://example.org/svc)", safetext.Line(u))
+			}
+			spec.URIs = append(spec.URIs, pu)
+		}
+		return host.withKeys(func(keys *workspace.Keys) tea.Cmd { return issueCmd(store, keys, ca, name, spec) }), nil
+	}
+	return s.sh.host.openForm(f)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *keystoreScreen) exportForm(e workspace.Entry) tea.Cmd {
+	if !e.HasKey {
+		s.sh.host.setError(fmt.Errorf("%s has no private key in the workspace, so there is nothing to export with it; its certificate shows in the detail pane", safetext.Line(e.Name)))
+		return nil
+	}
+	f := newForm("Export "+safetext.Line(e.Name),
+		"Writes the chain and private key. An existing file is replaced only after you confirm.")
+	f.addChoice("Format", "pem", "p12", "p12-legacy").
+		addPath("Path", e.Name+".pem").
+		addSecret("Passphrase")
+	f.lines = append(f.lines, "PEM: an empty passphrase writes the key unencrypted. p12: the passphrase protects the file; p12-legacy suits old Java and macOS.")
+	host, store, name := s.sh.host, s.sh.store, e.Name
+	f.submit = func(v []string) (tea.Cmd, error) {
+		format, path, pass := v[0], strings.TrimSpace(v[1]), v[2]
+		if path == "" {
+			return nil, errors.New("type the path of the file to write")
+		}
+		if format != "pem" && pass == "" {
+			return nil, errors.New("a PKCS#12 file needs a passphrase: most tools refuse an empty one")
+		}
+		var pb []byte
+		if pass != "" {
+			pb = []byte(pass)
+		}
+		return host.withKeys(func(keys *workspace.Keys) tea.Cmd {
+			return exportCmd(store, keys, name, format, path, pb, false)
+		}), nil
+	}
+	return s.sh.host.openForm(f)
+}
+
+func (s *keystoreScreen) title() string {
+	if s.kind == workspace.KindCA {
+		return "Certificate authorities"
+	}
+	return "Client identities"
+}
+
+func (s *keystoreScreen) view() string {
+	st := &s.sh.styles
+	if !s.wide() && s.detailOpen {
+		return s.detail.View()
+	}
+	lw := s.list.width
+	sortName := "name"
+	if s.byExp {
+		sortName = "expiry"
+	}
+	header := st.title.Render(s.title()) + st.dim.Render(" · sorted by "+sortName+" · "+s.list.position())
+	var foot string
+	switch {
+	case s.filtering:
+		s.filter.SetWidth(max(lw-4, 4))
+		foot = s.filter.View()
+	case s.list.filter != "":
+		foot = st.dim.Render(cut("filter: "+safetext.Line(s.list.filter)+"  (/ edit, esc clear)", lw))
+	default:
+		foot = st.dim.Render(cut("/ filter · s sort · enter details", lw))
+	}
+	left := clampBlock(cut(header, lw)+"\n"+s.list.view(st, s.focus == focusList)+"\n"+foot, lw, s.h)
+	if !s.wide() {
+		return left
+	}
+	sep := strings.TrimSuffix(strings.Repeat(st.border.Render("│")+"\n", s.h), "\n")
+	return lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", s.detail.View())
+}

@@ -1,0 +1,246 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// badgeKind picks a badge's colour.
+type badgeKind int
+
+const (
+	badgeBad badgeKind = iota
+	badgeWarn
+	badgeOK
+	badgeDim
+)
+
+type badge struct {
+	text string
+	kind badgeKind
+}
+
+// row is one list line, prepared once when the data arrives: text is already
+// sanitized and laid out in columns, hay is its lower-cased search form. View
+// only cuts and styles the handful of rows that show.
+type row struct {
+	key    string
+	text   string
+	hay    string
+	badges []badge
+	mark   string // a one-cell marker drawn before the text ("*" marked, "✓" accepted)
+}
+
+// winList is a list that renders only the rows in its window. bubbles' list
+// renders a page and its dots paginator is quadratic in the page count (100k
+// items cost 279 ms per View); this one costs the same at 100 or 100,000 rows.
+type winList struct {
+	rows    []row
+	visible []int // indices into rows that pass the filter, in display order
+	cursor  int   // index into visible
+	offset  int   // first visible row drawn
+	width   int
+	height  int
+	filter  string
+	empty   string // what to show when nothing is visible
+}
+
+func (l *winList) setRows(rows []row) {
+	cur := l.selectedKey()
+	l.rows = rows
+	l.applyFilter()
+	l.selectKey(cur)
+}
+
+func (l *winList) setSize(w, h int) {
+	l.width, l.height = w, max(h, 1)
+	l.clamp()
+}
+
+// setFilter filters with a case-insensitive substring match over the
+// prepared hay: 10k rows take well under a millisecond, so it runs in Update.
+func (l *winList) setFilter(f string) {
+	cur := l.selectedKey()
+	l.filter = f
+	l.applyFilter()
+	l.selectKey(cur)
+}
+
+func (l *winList) applyFilter() {
+	l.visible = l.visible[:0]
+	needle := strings.ToLower(strings.TrimSpace(l.filter))
+	for i := range l.rows {
+		if needle == "" || strings.Contains(l.rows[i].hay, needle) {
+			l.visible = append(l.visible, i)
+		}
+	}
+	l.clamp()
+}
+
+func (l *winList) selectKey(k string) {
+	if k == "" {
+		return
+	}
+	for i, idx := range l.visible {
+		if l.rows[idx].key == k {
+			l.cursor = i
+			l.clamp()
+			return
+		}
+	}
+}
+
+func (l *winList) selectedKey() string {
+	if r := l.selected(); r != nil {
+		return r.key
+	}
+	return ""
+}
+
+func (l *winList) selected() *row {
+	if l.cursor < 0 || l.cursor >= len(l.visible) {
+		return nil
+	}
+	return &l.rows[l.visible[l.cursor]]
+}
+
+func (l *winList) move(delta int) {
+	l.cursor += delta
+	l.clamp()
+}
+
+func (l *winList) top()    { l.cursor = 0; l.clamp() }
+func (l *winList) bottom() { l.cursor = len(l.visible) - 1; l.clamp() }
+
+func (l *winList) clamp() {
+	if l.cursor >= len(l.visible) {
+		l.cursor = len(l.visible) - 1
+	}
+	if l.cursor < 0 {
+		l.cursor = 0
+	}
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.height > 0 && l.cursor >= l.offset+l.height {
+		l.offset = l.cursor - l.height + 1
+	}
+	if maxOff := len(l.visible) - l.height; l.offset > maxOff {
+		l.offset = max(maxOff, 0)
+	}
+}
+
+// position says "12/340" for the status line.
+func (l *winList) position() string {
+	if len(l.visible) == 0 {
+		return "0/" + strconv.Itoa(len(l.rows))
+	}
+	s := strconv.Itoa(l.cursor+1) + "/" + strconv.Itoa(len(l.visible))
+	if len(l.visible) != len(l.rows) {
+		s += " of " + strconv.Itoa(len(l.rows))
+	}
+	return s
+}
+
+func (l *winList) view(st *styles, focused bool) string {
+	var b strings.Builder
+	if len(l.visible) == 0 {
+		b.WriteString(st.dim.Render(fit(l.empty, l.width)))
+		for i := 1; i < l.height; i++ {
+			b.WriteString("\n")
+		}
+		return b.String()
+	}
+	end := min(l.offset+l.height, len(l.visible))
+	for i := l.offset; i < end; i++ {
+		if i > l.offset {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l.renderRow(st, &l.rows[l.visible[i]], i == l.cursor, focused))
+	}
+	for i := end - l.offset; i < l.height; i++ {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func (l *winList) renderRow(st *styles, r *row, sel, focused bool) string {
+	pointer := "  "
+	if sel {
+		pointer = "> "
+	}
+	mark := r.mark
+	if mark == "" {
+		mark = " "
+	}
+	badgeText := ""
+	bw := 0
+	for _, bd := range r.badges {
+		bw += 1 + lipgloss.Width(bd.text)
+	}
+	avail := l.width - 3
+	if bw > avail/2 {
+		bw = 0 // too narrow for badges: the detail pane still shows them
+	} else {
+		for _, bd := range r.badges {
+			badgeText += " " + badgeStyle(st, bd.kind).Render(bd.text)
+		}
+	}
+	text := fit(r.text, avail-bw)
+	line := text + badgeText
+	switch {
+	case sel && focused:
+		return st.selected.Render(pointer+mark+text) + badgeText
+	case sel:
+		return st.focus.Render(pointer+mark) + text + badgeText
+	default:
+		return pointer + mark + line
+	}
+}
+
+func badgeStyle(st *styles, k badgeKind) lipgloss.Style {
+	switch k {
+	case badgeBad:
+		return st.bad
+	case badgeWarn:
+		return st.warn
+	case badgeOK:
+		return st.ok
+	}
+	return st.dim
+}
+
+// fit cuts or pads plain text to exactly w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := lipgloss.Width(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = lipgloss.Width(s)
+	}
+	if sw < w {
+		s += strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+// cut shortens plain text to at most w cells without padding.
+func cut(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if lipgloss.Width(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s
+}
+
+// padCol pads s to w cells for column layout (prepared once per row).
+func padCol(s string, w int) string {
+	return fit(s, w)
+}
