@@ -108,20 +108,22 @@ func (s *historyScreen) setHistory(entries []workspace.HistoryEntry) {
 	rows := make([]row, len(entries))
 	for i, e := range entries {
 		s.byID[e.ID] = e
-		result := "✓"
-		if !e.OK {
-			result = "✗"
+		outcome := "✓ " + strconv.Itoa(e.Status)
+		if e.Status == 0 {
+			outcome = "✓ ok"
 		}
-		status := "   "
-		if e.Status != 0 {
-			status = strconv.Itoa(e.Status)
+		if !e.OK {
+			outcome = "✗ " + safetext.Line(e.Category)
+			if e.Category == "" {
+				outcome = "✗ failed"
+			}
 		}
 		ident := e.Identity
 		if ident == "" {
 			ident = "-"
 		}
-		text := fmt.Sprintf("#%-5d %s %s %s %-7s %s  %s  %s", e.ID, e.At.UTC().Format("01-02 15:04:05"), result, status,
-			safetext.Line(e.Method), safetext.Line(e.URL), safetext.Line(ident), safetext.Line(e.Category))
+		text := fmt.Sprintf("#%-4d %s  %s  %s  %s %s", e.ID, e.At.UTC().Format("01-02 15:04:05"), padCol(outcome, 24),
+			padCol(safetext.Line(ident), 12), safetext.Line(e.Method), safetext.Line(e.URL))
 		rows[i] = row{key: strconv.FormatUint(e.ID, 10), text: text, hay: strings.ToLower(text)}
 		if e.ID == s.marked {
 			rows[i].mark = "*"
@@ -352,9 +354,7 @@ func (s *historyScreen) view() string {
 	tab := func(name string, p histPane, n int) string {
 		label := fmt.Sprintf(" %s (%d) ", name, n)
 		if s.pane == p {
-			if st.plain {
-				label = "[" + strings.TrimSpace(label) + "]"
-			}
+			label = "[" + strings.TrimSpace(label) + "]"
 			return st.tabActive.Render(label)
 		}
 		return st.tab.Render(label)

@@ -183,10 +183,7 @@ func (s *inspectorScreen) view() string {
 	var tabs []string
 	for i, n := range tabNames {
 		if inspTab(i) == s.tab {
-			if st.plain {
-				n = "[" + n + "]"
-			}
-			tabs = append(tabs, st.tabActive.Render(" "+n+" "))
+			tabs = append(tabs, st.tabActive.Render("["+n+"]"))
 		} else {
 			tabs = append(tabs, st.tab.Render(" "+n+" "))
 		}

@@ -539,9 +539,8 @@ func (m *model) tabBar() string {
 		}
 		label := " " + pn.name + " "
 		if pn.p == m.page {
-			if st.plain {
-				label = "[" + pn.name + "]"
-			}
+			// Brackets mark the active tab without colour too (NO_COLOR).
+			label = "[" + pn.name + "]"
 			parts = append(parts, st.tabActive.Render(label))
 		} else {
 			parts = append(parts, st.tab.Render(label))
@@ -617,8 +616,52 @@ func (m *model) fullHelp() string {
 	if m.state == stateReady {
 		groups = append(groups, m.active().help().FullHelp()...)
 	}
-	title := st.title.Render("Keys") + st.dim.Render("  (? or esc closes)")
-	return title + "\n\n" + m.helpModel.FullHelpView(groups)
+	var b strings.Builder
+	b.WriteString(st.title.Render("Keys") + st.dim.Render("  (? or esc closes)") + "\n\n")
+	if m.sh.guide != "" {
+		for _, l := range wrapLines(m.sh.guide, m.sh.width) {
+			b.WriteString(l + "\n")
+		}
+		b.WriteString("\n")
+	}
+	rows := max(m.sh.height-strings.Count(b.String(), "\n")-1, 4)
+	b.WriteString(helpColumns(st, groups, rows, m.sh.width))
+	return b.String()
+}
+
+// helpColumns lays every binding out top to bottom in as many columns as
+// the height needs; bubbles' help draws one column per group, which runs
+// off an 80-column terminal.
+func helpColumns(st *styles, groups [][]key.Binding, rows, width int) string {
+	type entry struct{ k, d string }
+	var entries []entry
+	seen := map[string]bool{}
+	keyW := 0
+	for _, g := range groups {
+		for _, b := range g {
+			h := b.Help()
+			if !b.Enabled() || h.Key == "" || seen[h.Key+h.Desc] {
+				continue
+			}
+			seen[h.Key+h.Desc] = true
+			entries = append(entries, entry{h.Key, h.Desc})
+			keyW = max(keyW, lipgloss.Width(h.Key))
+		}
+	}
+	var cols [][]string
+	for i := 0; i < len(entries); i += rows {
+		var col []string
+		for _, e := range entries[i:min(i+rows, len(entries))] {
+			col = append(col, st.key.Render(fit(e.k, keyW))+"  "+st.dim.Render(e.d))
+		}
+		cols = append(cols, col)
+	}
+	var blocks []string
+	for _, c := range cols {
+		blocks = append(blocks, padLines(strings.Join(c, "\n"), 0)+"   ")
+	}
+	_ = width // render() cuts every line to the terminal width
+	return lipgloss.JoinHorizontal(lipgloss.Top, blocks...)
 }
 
 // clampBlock makes s exactly h lines of at most w cells, so a screen that
