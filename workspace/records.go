@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,13 +20,14 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
-// Records are stored as
-//
-//	recordFormat (1 byte) ‖ uvarint len(summary) ‖ summary JSON ‖ body JSON
-//
-// so List decodes only the small summary and never the chain: List on 10,000
-// identities has to fit comfortably inside a 100 ms `ls --json`.
-const recordFormat = 1
+// A record lives in two buckets under its name: "entries" holds the summary
+// List shows (summaryFormat ‖ summary, see summary.go) and "records" the
+// rest (recordBody as JSON: chain, sealed key, notes). List then reads about
+// 150 bytes per record instead of 1.5 KB: with both in one value, merely
+// walking 10,000 records through the mmap took 25–45 ms, a third of the
+// 100 ms `ls --json` budget. Every write touches both buckets in the same
+// transaction.
+const summaryFormat = 1
 
 // recordBody is the part of a record List does not need.
 type recordBody struct {
@@ -37,62 +37,94 @@ type recordBody struct {
 	Notes string `json:"notes,omitempty"`
 }
 
-func encodeRecord(e *Entry, body *recordBody) ([]byte, error) {
-	sum, err := json.Marshal(e)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(sum)+len(b))
-	out = append(out, recordFormat)
-	out = binary.AppendUvarint(out, uint64(len(sum)))
-	out = append(out, sum...)
-	return append(out, b...), nil
-}
-
-func splitRecord(v []byte) (sum, body []byte, err error) {
-	if len(v) < 2 || v[0] != recordFormat {
-		return nil, nil, fmt.Errorf("record has an unknown format: %w", ErrCorrupt)
-	}
-	n, w := binary.Uvarint(v[1:])
-	if w <= 0 || n > uint64(len(v)-1-w) {
-		return nil, nil, fmt.Errorf("record is truncated: %w", ErrCorrupt)
-	}
-	start := 1 + w
-	return v[start : start+int(n)], v[start+int(n):], nil
+func encodeEntry(e *Entry) []byte {
+	return appendSummary([]byte{summaryFormat}, e)
 }
 
 func decodeEntry(v []byte) (Entry, error) {
-	var e Entry
-	sum, _, err := splitRecord(v)
-	if err != nil {
-		return e, err
+	if len(v) < 1 || v[0] != summaryFormat {
+		return Entry{}, fmt.Errorf("record summary has an unknown format: %w", ErrCorrupt)
 	}
-	if err := json.Unmarshal(sum, &e); err != nil {
-		return e, fmt.Errorf("record summary is unreadable (%v): %w", err, ErrCorrupt)
-	}
-	return e, nil
+	return parseSummary(v[1:])
 }
 
-// decodeRecord decodes a whole record. Its byte slices are copies (JSON
+// decodeBody decodes a record body. Its byte slices are copies (JSON
 // decoding allocates), so they stay valid after the transaction.
-func decodeRecord(v []byte) (Entry, recordBody, error) {
+func decodeBody(name string, v []byte) (recordBody, error) {
 	var body recordBody
-	e, err := decodeEntry(v)
-	if err != nil {
-		return e, body, err
-	}
-	_, b, _ := splitRecord(v)
-	if err := json.Unmarshal(b, &body); err != nil {
-		return e, body, fmt.Errorf("record %q is unreadable (%v): %w", e.Name, err, ErrCorrupt)
+	if err := json.Unmarshal(v, &body); err != nil {
+		return body, fmt.Errorf("record %q is unreadable (%v): %w", name, err, ErrCorrupt)
 	}
 	if len(body.Chain) == 0 {
-		return e, body, fmt.Errorf("record %q has no certificate: %w", e.Name, ErrCorrupt)
+		return body, fmt.Errorf("record %q has no certificate: %w", name, ErrCorrupt)
 	}
-	return e, body, nil
+	return body, nil
+}
+
+func putRecord(tx *bolt.Tx, e *Entry, body *recordBody) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	return putEncoded(tx, e.Name, encodeEntry(e), b)
+}
+
+func putEncoded(tx *bolt.Tx, name string, entry, body []byte) error {
+	if err := tx.Bucket(bucketEntries).Put([]byte(name), entry); err != nil {
+		return fmt.Errorf("store `%s`: %w", name, err)
+	}
+	if err := tx.Bucket(bucketRecords).Put([]byte(name), body); err != nil {
+		return fmt.Errorf("store `%s`: %w", name, err)
+	}
+	return nil
+}
+
+func deleteRecord(tx *bolt.Tx, name string) error {
+	if err := tx.Bucket(bucketEntries).Delete([]byte(name)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketRecords).Delete([]byte(name))
+}
+
+func getRecord(tx *bolt.Tx, name string) (Entry, recordBody, error) {
+	ev := tx.Bucket(bucketEntries).Get([]byte(name))
+	bv := tx.Bucket(bucketRecords).Get([]byte(name))
+	if ev == nil && bv == nil {
+		return Entry{}, recordBody{}, &NotFoundError{What: "CA or identity", Name: name}
+	}
+	if ev == nil || bv == nil {
+		return Entry{}, recordBody{}, fmt.Errorf("record %q is half missing: %w", name, ErrCorrupt)
+	}
+	e, err := decodeEntry(ev)
+	if err != nil {
+		return e, recordBody{}, fmt.Errorf("record %q: %w", name, err)
+	}
+	body, err := decodeBody(name, bv)
+	return e, body, err
+}
+
+// forEachRecord calls fn for every record of kind (any kind when empty), in
+// name order.
+func forEachRecord(tx *bolt.Tx, kind Kind, fn func(e Entry, body recordBody) error) error {
+	rb := tx.Bucket(bucketRecords)
+	return tx.Bucket(bucketEntries).ForEach(func(k, v []byte) error {
+		e, err := decodeEntry(v)
+		if err != nil {
+			return fmt.Errorf("record %q: %w", k, err)
+		}
+		if kind != "" && e.Kind != kind {
+			return nil
+		}
+		bv := rb.Get(k)
+		if bv == nil {
+			return fmt.Errorf("record %q is half missing: %w", k, ErrCorrupt)
+		}
+		body, err := decodeBody(e.Name, bv)
+		if err != nil {
+			return err
+		}
+		return fn(e, body)
+	})
 }
 
 func parseChain(name string, ders [][]byte) ([]*x509.Certificate, error) {
@@ -112,9 +144,11 @@ func parseChain(name string, ders [][]byte) ([]*x509.Certificate, error) {
 func (s *Store) List() ([]Entry, error) {
 	var out []Entry
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRecords)
-		out = make([]Entry, 0, b.Stats().KeyN)
-		return b.ForEach(func(k, v []byte) error {
+		eb := tx.Bucket(bucketEntries)
+		// Counting first (a walk over the small summaries' pages) spares
+		// growing a 10,000-entry slice by doubling.
+		out = make([]Entry, 0, eb.Stats().KeyN)
+		return eb.ForEach(func(k, v []byte) error {
 			e, err := decodeEntry(v)
 			if err != nil {
 				return fmt.Errorf("record %q: %w", k, err)
@@ -150,20 +184,13 @@ func (s *Store) Get(name string) (*Record, error) {
 	return &Record{Entry: e, Chain: chain, Notes: body.Notes}, nil
 }
 
-func getRecord(tx *bolt.Tx, name string) (Entry, recordBody, error) {
-	v := tx.Bucket(bucketRecords).Get([]byte(name))
-	if v == nil {
-		return Entry{}, recordBody{}, &NotFoundError{What: "CA or identity", Name: name}
-	}
-	return decodeRecord(v)
-}
-
 // prepared is a NewRecord checked and encoded, ready to Put.
 type prepared struct {
 	name  string
 	kind  Kind
 	fp    []byte
-	value []byte
+	entry []byte
+	body  []byte
 	label string // the certificate, for DuplicateError
 }
 
@@ -213,17 +240,17 @@ func (s *Store) Add(keys *Keys, recs []NewRecord) error {
 		if !bytes.Equal(tx.Bucket(bucketMeta).Get(metaID), s.workspaceID) {
 			return fmt.Errorf("add: %s was replaced by another workspace; open it again", s.path)
 		}
-		rb, fb := tx.Bucket(bucketRecords), tx.Bucket(bucketFingerprints)
-		rb.FillPercent, fb.FillPercent = 0.9, 0.9
+		eb, rb, fb := tx.Bucket(bucketEntries), tx.Bucket(bucketRecords), tx.Bucket(bucketFingerprints)
+		eb.FillPercent, rb.FillPercent, fb.FillPercent = 0.9, 0.9, 0.9
 		for _, p := range preps {
-			if rb.Get([]byte(p.name)) != nil {
+			if eb.Get([]byte(p.name)) != nil || rb.Get([]byte(p.name)) != nil {
 				return &NameTakenError{Name: p.name}
 			}
 			if existing := fb.Get(p.fp); existing != nil {
 				return &DuplicateError{Name: p.name, Existing: string(existing), Subject: p.label}
 			}
-			if err := rb.Put([]byte(p.name), p.value); err != nil {
-				return fmt.Errorf("add `%s`: %w", p.name, err)
+			if err := putEncoded(tx, p.name, p.entry, p.body); err != nil {
+				return err
 			}
 			if err := fb.Put(p.fp, []byte(p.name)); err != nil {
 				return fmt.Errorf("add `%s`: %w", p.name, err)
@@ -295,11 +322,11 @@ func (s *Store) prepare(keys *Keys, r *NewRecord, now time.Time) (prepared, erro
 			return prepared{}, fmt.Errorf("encrypt the private key: %w", err)
 		}
 	}
-	v, err := encodeRecord(&e, &body)
+	b, err := json.Marshal(&body)
 	if err != nil {
 		return prepared{}, err
 	}
-	return prepared{name: r.Name, kind: r.Kind, fp: sum[:], value: v, label: e.SubjectCN}, nil
+	return prepared{name: r.Name, kind: r.Kind, fp: sum[:], entry: encodeEntry(&e), body: b, label: e.SubjectCN}, nil
 }
 
 // displayName is the CN, or the whole DN when there is no CN, made safe to
@@ -406,27 +433,22 @@ func (s *Store) Rename(old, new string) error {
 		return err
 	}
 	return s.update(func(tx *bolt.Tx) error {
-		rb, fb := tx.Bucket(bucketRecords), tx.Bucket(bucketFingerprints)
 		e, body, err := getRecord(tx, old)
 		if err != nil {
 			return err
 		}
-		if rb.Get([]byte(new)) != nil {
+		if tx.Bucket(bucketEntries).Get([]byte(new)) != nil || tx.Bucket(bucketRecords).Get([]byte(new)) != nil {
 			return &NameTakenError{Name: new}
 		}
+		if err := deleteRecord(tx, old); err != nil {
+			return err
+		}
 		e.Name = new
-		v, err := encodeRecord(&e, &body)
-		if err != nil {
+		if err := putRecord(tx, &e, &body); err != nil {
 			return err
 		}
 		fp := sha256.Sum256(body.Chain[0])
-		if err := rb.Delete([]byte(old)); err != nil {
-			return err
-		}
-		if err := rb.Put([]byte(new), v); err != nil {
-			return err
-		}
-		return fb.Put(fp[:], []byte(new))
+		return tx.Bucket(bucketFingerprints).Put(fp[:], []byte(new))
 	})
 }
 
@@ -435,7 +457,6 @@ func (s *Store) Rename(old, new string) error {
 // the trust choices made with it.
 func (s *Store) Remove(name string, force bool) error {
 	return s.update(func(tx *bolt.Tx) error {
-		rb, fb := tx.Bucket(bucketRecords), tx.Bucket(bucketFingerprints)
 		e, body, err := getRecord(tx, name)
 		if err != nil {
 			return err
@@ -450,10 +471,10 @@ func (s *Store) Remove(name string, force bool) error {
 			}
 		}
 		fp := sha256.Sum256(body.Chain[0])
-		if err := rb.Delete([]byte(name)); err != nil {
+		if err := deleteRecord(tx, name); err != nil {
 			return err
 		}
-		return fb.Delete(fp[:])
+		return tx.Bucket(bucketFingerprints).Delete(fp[:])
 	})
 }
 
@@ -466,14 +487,7 @@ func issuedBy(tx *bolt.Tx, caDER []byte) ([]string, error) {
 		return nil, fmt.Errorf("CA certificate does not parse: %w", ErrCorrupt)
 	}
 	var names []string
-	err = tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
-		e, body, err := decodeRecord(v)
-		if err != nil {
-			return err
-		}
-		if e.Kind != KindIdentity {
-			return nil
-		}
+	err = forEachRecord(tx, KindIdentity, func(e Entry, body recordBody) error {
 		for _, der := range body.Chain {
 			if bytes.Equal(der, caDER) {
 				names = append(names, e.Name)
@@ -516,11 +530,7 @@ func (s *Store) VerifyChain(name string) (ok bool, detail string, err error) {
 		if chain, err = parseChain(name, body.Chain); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
-			ce, cb, err := decodeRecord(v)
-			if err != nil || ce.Kind != KindCA {
-				return err
-			}
+		return forEachRecord(tx, KindCA, func(ce Entry, cb recordBody) error {
 			c, err := x509.ParseCertificate(cb.Chain[0])
 			if err != nil {
 				return fmt.Errorf("CA `%s`: certificate does not parse: %w", ce.Name, ErrCorrupt)

@@ -320,11 +320,7 @@ func TestSwappedKeyCiphertextFails(t *testing.T) {
 			return err
 		}
 		amyBody.Key = joeBody.Key
-		v, err := encodeRecord(&amyEntry, &amyBody)
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bucketRecords).Put([]byte("amy"), v)
+		return putRecord(tx, &amyEntry, &amyBody)
 	})
 	db.Close()
 	if err != nil {

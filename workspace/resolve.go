@@ -61,11 +61,7 @@ func (s *Store) Resolve(keys *Keys, spec RequestSpec) (tlsengine.Request, error)
 		}
 		// Candidates and KnownCAs need public data only, so they are
 		// filled even on a locked workspace.
-		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
-			e, body, err := decodeRecord(v)
-			if err != nil {
-				return err
-			}
+		return forEachRecord(tx, "", func(e Entry, body recordBody) error {
 			if e.Kind == KindCA && trusted[e.Name] {
 				return nil
 			}

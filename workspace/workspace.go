@@ -44,7 +44,8 @@ const lockTimeout = 2 * time.Second
 
 var (
 	bucketMeta         = []byte("meta")
-	bucketRecords      = []byte("records")
+	bucketEntries      = []byte("entries") // name -> summary, see records.go
+	bucketRecords      = []byte("records") // name -> chain, sealed key, notes
 	bucketFingerprints = []byte("fingerprints")
 	bucketHistory      = []byte("history")
 	bucketRequests     = []byte("requests")
@@ -52,7 +53,7 @@ var (
 	// creating it now spares that change a migration.
 	bucketProfiles = []byte("profiles")
 
-	allBuckets = [][]byte{bucketMeta, bucketRecords, bucketFingerprints, bucketHistory, bucketRequests, bucketProfiles}
+	allBuckets = [][]byte{bucketMeta, bucketEntries, bucketRecords, bucketFingerprints, bucketHistory, bucketRequests, bucketProfiles}
 )
 
 // Keys of the meta bucket.
