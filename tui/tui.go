@@ -532,6 +532,9 @@ var pageNames = []struct {
 
 func (m *model) tabBar() string {
 	st := &m.sh.styles
+	if m.state != stateReady {
+		return st.title.Render("mtlswb")
+	}
 	var parts []string
 	for _, pn := range pageNames {
 		if pn.p == pageInspector && !m.inspector.hasReport() {

@@ -1,0 +1,302 @@
+package tui
+
+import (
+	"context"
+	"crypto/x509"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mtlswb/mtlswb/tlsengine"
+	"github.com/mtlswb/mtlswb/tlsengine/pki"
+	"github.com/mtlswb/mtlswb/workspace"
+)
+
+// TestHostileSubjectIsShownEscaped: a certificate subject carrying OSC 52
+// (clipboard write) and CSI 2J (clear screen) must reach the terminal as
+// visible text. With NO_COLOR the UI emits no escape of its own, so any ESC
+// byte in the frame is a failure.
+func TestHostileSubjectIsShownEscaped(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	t.Cleanup(workspace.AllowWeakKDFForTests())
+	path := filepath.Join(t.TempDir(), "ws.db")
+	s, err := workspace.Create(path, workspace.CreateOptions{NoPassphrase: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evilCN := "evil\x1b]52;c;ZXZpbA==\x07\x1b[2J\u202egnp.exe"
+	leaf, err := pki.NewRoot(pki.Spec{CN: evilCN, Client: true, NotBefore: fixedNow.AddDate(0, -1, 0), NotAfter: fixedNow.AddDate(5, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.Unlock(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(keys, []workspace.NewRecord{{Kind: workspace.KindIdentity, Name: "evil", Chain: []*x509.Certificate{leaf.Cert}, Key: leaf.Key}}); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := map[string][]string{
+		"list and detail": nil,
+		"narrow detail":   {"enter"},
+		"filtered":        {"/", "e", "v", "enter"},
+	}
+	for name, keys := range cases {
+		t.Run(name, func(t *testing.T) {
+			m := newTestModel(t, path, nil)
+			w := 120
+			if name == "narrow detail" {
+				w = 80
+			}
+			start(t, m, w, 40)
+			press(t, m, keys...)
+			frame := m.View().Content
+			if i := strings.IndexByte(frame, 0x1b); i >= 0 {
+				t.Fatalf("frame holds an ESC byte at %d: %q", i, frame[max(i-20, 0):min(i+20, len(frame))])
+			}
+			if strings.ContainsAny(frame, "\x07\u202e\u009b") {
+				t.Fatalf("frame holds a control or bidi character: %q", frame)
+			}
+			if !strings.Contains(frame, "^[]52;c;ZXZpbA==^G") && !strings.Contains(frame, `\x1b]52`) {
+				t.Fatalf("the hostile subject is not visible as escaped text:\n%s", frame)
+			}
+		})
+	}
+}
+
+// TestListFilterAndSort drives the identities list with keys.
+func TestListFilterAndSort(t *testing.T) {
+	ws := newTestWorkspace(t, true)
+	m := newTestModel(t, ws.copyOf(t), nil)
+	start(t, m, 80, 24)
+
+	names := func() []string {
+		var out []string
+		for _, i := range m.ids.list.visible {
+			out = append(out, m.ids.list.rows[i].key)
+		}
+		return out
+	}
+	if got := strings.Join(names(), ","); got != "alice,bob-soon,carol-old,web-server" {
+		t.Fatalf("by name: %s", got)
+	}
+	press(t, m, "s")
+	if got := strings.Join(names(), ","); got != "carol-old,bob-soon,alice,web-server" {
+		t.Fatalf("by expiry: %s", got)
+	}
+	press(t, m, "/", "o", "l", "d")
+	if !m.ids.typing() {
+		t.Fatal("the filter input does not hold the keys")
+	}
+	if got := strings.Join(names(), ","); got != "carol-old" {
+		t.Fatalf("filter old: %s", got)
+	}
+	press(t, m, "q") // typed into the filter, not quit
+	if got := strings.Join(names(), ","); got != "" {
+		t.Fatalf("filter oldq: %q", got)
+	}
+	press(t, m, "esc")
+	if len(names()) != 4 || m.ids.typing() {
+		t.Fatalf("esc did not clear the filter: %v", names())
+	}
+	view := plainView(m)
+	for _, want := range []string{"EXPIRED", "expires in 12d", "no clientAuth"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("list does not show badge %q:\n%s", want, view)
+		}
+	}
+}
+
+// TestLateAnswerOfCancelledRequestIsDropped: esc cancels a running send and
+// an answer that still arrives for it changes nothing.
+func TestLateAnswerOfCancelledRequestIsDropped(t *testing.T) {
+	ws := newTestWorkspace(t, false)
+	release := make(chan struct{})
+	engine := func(ctx context.Context, _ tlsengine.Request) tlsengine.Report {
+		<-release
+		return okReport()
+	}
+	m := newTestModel(t, ws.copyOf(t), engine)
+	start(t, m, 80, 24)
+	press(t, m, "3")
+	typeText(t, m, "https://example.org/")
+	_, cmd := m.Update(keyMsg("ctrl+s"))
+	if !m.composer.sending {
+		t.Fatal("ctrl+s did not start a request")
+	}
+	if !strings.Contains(plainView(m), "sending") {
+		t.Fatalf("no progress shown:\n%s", plainView(m))
+	}
+	id := m.composer.reqID
+	press(t, m, "esc")
+	if m.composer.sending {
+		t.Fatal("esc did not cancel the request")
+	}
+	close(release)
+	drive(t, m, cmd) // the engine answers late
+	if m.page != pageComposer || m.inspector.report != nil {
+		t.Fatalf("a cancelled request's answer was shown (request %d)", id)
+	}
+}
+
+// TestUnlockOnDemandAndLock: browsing needs no passphrase; export asks for
+// it once, a wrong one is refused, L locks again.
+func TestUnlockOnDemandAndLock(t *testing.T) {
+	ws := newTestWorkspace(t, true)
+	m := newTestModel(t, ws.copyOf(t), nil)
+	start(t, m, 80, 24)
+	if m.keys != nil || m.modal != nil {
+		t.Fatal("the workspace asked for its passphrase before a key was needed")
+	}
+	out := filepath.Join(t.TempDir(), "alice.pem")
+	press(t, m, "e")
+	if m.modal == nil || !strings.Contains(plainView(m), "Export alice") {
+		t.Fatalf("no export form:\n%s", plainView(m))
+	}
+	press(t, m, "tab")
+	// Replace the default path with ours.
+	for range len("alice.pem") {
+		press(t, m, "backspace")
+	}
+	typeText(t, m, out)
+	press(t, m, "enter", "enter") // path -> passphrase (empty: unencrypted PEM) -> submit
+	if !strings.Contains(plainView(m), "Unlock the workspace") {
+		t.Fatalf("export did not ask for the passphrase:\n%s", plainView(m))
+	}
+	typeText(t, m, "wrong")
+	press(t, m, "enter")
+	if m.keys != nil || !strings.Contains(plainView(m), "wrong passphrase") {
+		t.Fatalf("a wrong passphrase was not refused:\n%s", plainView(m))
+	}
+	typeText(t, m, testPass)
+	press(t, m, "enter")
+	if m.keys == nil {
+		t.Fatalf("not unlocked:\n%s", plainView(m))
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("export wrote nothing: %v\n%s", err, plainView(m))
+	}
+	if !strings.Contains(string(data), "PRIVATE KEY") || !strings.Contains(string(data), "CERTIFICATE") {
+		t.Fatalf("export is not a PEM chain and key:\n%s", data)
+	}
+	if strings.Contains(plainView(m), testPass) {
+		t.Fatal("the passphrase is on screen")
+	}
+
+	// A second export to the same path asks before replacing it.
+	press(t, m, "e", "tab")
+	for range len("alice.pem") {
+		press(t, m, "backspace")
+	}
+	typeText(t, m, out)
+	press(t, m, "enter", "enter")
+	if !strings.Contains(plainView(m), "Replace file?") {
+		t.Fatalf("an existing file would be overwritten without asking:\n%s", plainView(m))
+	}
+	press(t, m, "n")
+
+	press(t, m, "L")
+	if m.keys != nil {
+		t.Fatal("L did not lock the keys")
+	}
+}
+
+// TestRenameAndDelete goes through the forms to the workspace and back.
+func TestRenameAndDelete(t *testing.T) {
+	ws := newTestWorkspace(t, true)
+	m := newTestModel(t, ws.copyOf(t), nil)
+	start(t, m, 80, 24)
+	press(t, m, "r")
+	for range len("alice") {
+		press(t, m, "backspace")
+	}
+	typeText(t, m, "alice2")
+	press(t, m, "enter")
+	if _, ok := m.ids.entries["alice2"]; !ok {
+		t.Fatalf("rename did not reach the list:\n%s", plainView(m))
+	}
+	press(t, m, "d")
+	if !strings.Contains(plainView(m), "Delete identity alice2?") {
+		t.Fatalf("no confirmation:\n%s", plainView(m))
+	}
+	press(t, m, "n")
+	if _, ok := m.ids.entries["alice2"]; !ok {
+		t.Fatal("declining deleted it")
+	}
+	press(t, m, "d", "y")
+	if _, ok := m.ids.entries["alice2"]; ok {
+		t.Fatalf("not deleted:\n%s", plainView(m))
+	}
+}
+
+// TestFirstRunCreatesWorkspace: passphrase twice, no echo, then the empty
+// workspace opens.
+func TestFirstRunCreatesWorkspace(t *testing.T) {
+	t.Cleanup(workspace.AllowWeakKDFForTests())
+	path := filepath.Join(t.TempDir(), "sub", "ws.db")
+	m := newTestModel(t, path, nil)
+	start(t, m, 80, 24)
+	if m.state != stateFirstRun {
+		t.Fatal("no first-run screen without a workspace")
+	}
+	press(t, m, "enter")
+	typeText(t, m, "secret-one")
+	press(t, m, "enter")
+	typeText(t, m, "secret-two")
+	press(t, m, "enter")
+	if !strings.Contains(plainView(m), "differ") || workspace.Exists(path) {
+		t.Fatalf("mismatched passphrases were accepted:\n%s", plainView(m))
+	}
+	if strings.Contains(plainView(m), "secret-") {
+		t.Fatal("the passphrase is echoed")
+	}
+	for range len("secret-two") { // focus stays on the second field
+		press(t, m, "backspace")
+	}
+	typeText(t, m, "secret-one")
+	press(t, m, "enter")
+	if m.state != stateReady || !workspace.Exists(path) || !m.encrypted {
+		t.Fatalf("workspace not created:\n%s", plainView(m))
+	}
+}
+
+// TestCompareNeedsMark: = without a mark says what to do.
+func TestCompareNeedsMark(t *testing.T) {
+	ws := newTestWorkspace(t, false)
+	addTestHistory(t, ws.store)
+	m := newTestModel(t, ws.copyOf(t), nil)
+	start(t, m, 80, 24)
+	press(t, m, "4", "=")
+	if !strings.Contains(plainView(m), "mark an attempt with m first") {
+		t.Fatalf("no hint:\n%s", plainView(m))
+	}
+	press(t, m, "enter")
+	if m.page != pageInspector || m.inspector.report == nil || m.inspector.tab != tabResponse {
+		t.Fatalf("enter did not open the attempt:\n%s", plainView(m))
+	}
+	press(t, m, "esc")
+	if m.page != pageHistory {
+		t.Fatal("esc did not go back")
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	ws := newTestWorkspace(t, false)
+	m := newTestModel(t, ws.copyOf(t), nil)
+	start(t, m, 80, 24)
+	if _, cmd := m.Update(keyMsg("q")); cmd == nil || cmd() != tea.Quit() {
+		t.Fatal("q does not quit on a list")
+	}
+	press(t, m, "3")
+	if _, cmd := m.Update(keyMsg("q")); cmd != nil && cmd() == tea.Quit() {
+		t.Fatal("q quits while typing a URL")
+	}
+	if _, cmd := m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}); cmd == nil || cmd() != tea.Quit() {
+		t.Fatal("ctrl+c does not quit")
+	}
+}
