@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf16"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
@@ -153,6 +154,7 @@ func Parse(data []byte, source string, pass PassphraseFunc) (*Bundle, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, p.formatErr("the file is empty; expected a certificate or key (PEM, DER or PKCS#12)", nil)
 	}
+	data = toUTF8(data)
 	var err error
 	switch {
 	case pemStart(data, 0) >= 0:
@@ -244,4 +246,26 @@ func joinQuoted(ss []string) string {
 		fmt.Fprintf(&b, "%q", s)
 	}
 	return b.String()
+}
+
+// toUTF8 undoes what editors and shells do to PEM text: a UTF-8 byte-order
+// mark (which would hide the first BEGIN line) and UTF-16, which Windows
+// PowerShell's `>` redirect writes. Only text with a byte-order mark is
+// converted; DER never starts with one.
+func toUTF8(data []byte) []byte {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xef, 0xbb, 0xbf}):
+		return data[3:]
+	case len(data) >= 2 && len(data)%2 == 0 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff):
+		u := make([]uint16, 0, len(data)/2-1)
+		for i := 2; i < len(data); i += 2 {
+			if data[0] == 0xff {
+				u = append(u, uint16(data[i])|uint16(data[i+1])<<8)
+			} else {
+				u = append(u, uint16(data[i])<<8|uint16(data[i+1]))
+			}
+		}
+		return []byte(string(utf16.Decode(u)))
+	}
+	return data
 }

@@ -14,6 +14,9 @@ import (
 
 type testPKI struct {
 	root, inter, alice, bob, other pki.Pair
+	// impostor has the root's name but its own key and a longer life, so
+	// only the signature check tells it apart.
+	impostor pki.Pair
 }
 
 func newTestPKI(t *testing.T) testPKI {
@@ -31,6 +34,7 @@ func newTestPKI(t *testing.T) testPKI {
 	tp.alice = must(tp.inter.Issue(pki.Spec{CN: "alice", Client: true, Key: pki.Ed25519}))
 	tp.bob = must(tp.inter.Issue(pki.Spec{CN: "bob", Client: true, Key: pki.RSA2048}))
 	tp.other = must(pki.NewRoot(pki.Spec{CN: "Other Root", IsCA: true}))
+	tp.impostor = must(pki.NewRoot(pki.Spec{CN: "Group Root", IsCA: true, Days: 3650}))
 	return tp
 }
 
@@ -71,6 +75,13 @@ func TestGroup(t *testing.T) {
 				Certs: []*x509.Certificate{tp.bob.Cert, tp.root.Cert, tp.alice.Cert, tp.inter.Cert},
 				Keys:  []crypto.Signer{tp.bob.Key, tp.alice.Key}}},
 			wantChains: [][]string{bobChain, aliceChain}, wantSrc: []string{"both.pem", "both.pem"},
+		},
+		"same-named CA with another key is not the issuer": {
+			bundles: []*Bundle{{Source: "a.pem",
+				Certs: []*x509.Certificate{tp.impostor.Cert, tp.alice.Cert, tp.root.Cert, tp.inter.Cert},
+				Keys:  []crypto.Signer{tp.alice.Key}}},
+			wantChains: [][]string{aliceChain}, wantSrc: []string{"a.pem"},
+			wantCAs: fps([]*x509.Certificate{tp.impostor.Cert}),
 		},
 		"lone CA certificates": {
 			bundles: []*Bundle{{Source: "cas.pem", Certs: []*x509.Certificate{tp.other.Cert, tp.root.Cert}}},

@@ -383,3 +383,43 @@ func mustMarshal(t *testing.T, v any) []byte {
 	}
 	return der
 }
+
+// TestParseTextEncodings covers PEM as editors, shells and kubeconfig
+// deliver it.
+func TestParseTextEncodings(t *testing.T) {
+	dir := fixtureDir(t)
+	leaf := loadCert(t, filepath.Join(dir, "p256.pem"))
+	pemData := readFile(t, filepath.Join(dir, "p256.pem"))
+	utf16 := func(bigEndian bool) []byte {
+		out := []byte{0xff, 0xfe}
+		if bigEndian {
+			out = []byte{0xfe, 0xff}
+		}
+		for _, c := range string(pemData) {
+			if bigEndian {
+				out = append(out, byte(c>>8), byte(c))
+			} else {
+				out = append(out, byte(c), byte(c>>8))
+			}
+		}
+		return out
+	}
+	cases := map[string][]byte{
+		"UTF-8 BOM":                  append([]byte{0xef, 0xbb, 0xbf}, pemData...),
+		"UTF-16LE (PowerShell >)":    utf16(false),
+		"UTF-16BE":                   utf16(true),
+		"CRLF line endings":          bytes.ReplaceAll(pemData, []byte("\n"), []byte("\r\n")),
+		"base64 of PEM (kubeconfig)": []byte(base64.StdEncoding.EncodeToString(pemData)),
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			b, err := Parse(data, name, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b.Certs) != 1 || fp(b.Certs[0]) != fp(leaf) {
+				t.Errorf("certs = %v, want [%s]", fps(b.Certs), fp(leaf))
+			}
+		})
+	}
+}

@@ -200,6 +200,11 @@ func (p *parser) parseBase64(data []byte) error {
 	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if der, err := enc.DecodeString(string(clean)); err == nil {
+			// kubeconfig's client-certificate-data and client-key-data are
+			// base64 of PEM, not of DER.
+			if pemStart(der, 0) >= 0 {
+				return p.parsePEM(der)
+			}
 			return p.parseDER(der, "base64-encoded ")
 		}
 	}
