@@ -14,7 +14,9 @@ import (
 	"net/http/httptrace"
 	"net/netip"
 	"net/url"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
@@ -41,15 +43,27 @@ func (e *ProxyError) Error() string {
 }
 
 // rawConn sits under the TLS connection. It keeps the first bytes the server
-// sent (to show what a non-TLS server said) and, when armed, shortens the
-// read deadline once the server sends anything (see lateAlertGrace).
+// sent (to show what a non-TLS server said); when armed, it shortens the read
+// deadline once the server sends anything (see lateAlertGrace); and after the
+// handshake it salvages what the server sent before a failed write (see
+// Write).
 type rawConn struct {
 	net.Conn
-	first []byte
-	armed atomic.Bool
+	first   []byte
+	armed   atomic.Bool
+	salvage atomic.Bool
+	readMu  sync.Mutex
+	pending []byte // salvaged bytes, read before the socket
 }
 
 func (c *rawConn) Read(p []byte) (int, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		if len(c.first) < 64 {
@@ -58,6 +72,29 @@ func (c *rawConn) Read(p []byte) (int, error) {
 		if c.armed.CompareAndSwap(true, false) {
 			_ = c.Conn.SetReadDeadline(time.Now().Add(lateAlertGrace))
 		}
+	}
+	return n, err
+}
+
+// Write salvages unread bytes when a write fails because the server closed
+// the connection. A TLS 1.3 server that rejects the client certificate sends
+// an alert and closes at once; the request written right after the
+// handshake then fails with a broken pipe, and the transport closes the
+// socket, alert unread, unless it is read here first. No read is attempted
+// while another one is in progress: that reader gets the alert itself.
+func (c *rawConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err != nil && c.salvage.Load() && (errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)) && c.readMu.TryLock() {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(lateAlertGrace))
+		buf := make([]byte, 2048)
+		for len(c.pending) < 64<<10 {
+			m, rerr := c.Conn.Read(buf)
+			c.pending = append(c.pending, buf[:m]...)
+			if rerr != nil {
+				break
+			}
+		}
+		c.readMu.Unlock()
 	}
 	return n, err
 }
@@ -220,7 +257,38 @@ func (a *attempt) dialTLS(ctx context.Context, _, addr string) (net.Conn, error)
 		tc.Close()
 		return nil, &phaseError{phase: PhaseHandshake, err: err}
 	}
+	raw.salvage.Store(true)
+	a.mu.Lock()
+	a.tlsConn = tc
+	a.mu.Unlock()
 	return tc, nil
+}
+
+// lateAlert recovers the alert behind a failed request. When a TLS 1.3
+// server rejects the client certificate, its alert reaches the transport's
+// read loop, but the transport may report only the consequence ("http2: client
+// conn could not be established", a write error, EOF). crypto/tls keeps the
+// alert as the connection's read error, so one more read returns it. The read
+// deadline is set in the past first so that this read, and any read still
+// pending in the transport, return at once.
+func (a *attempt) lateAlert(err error) error {
+	if _, ok := AlertFromError(err); ok {
+		return err
+	}
+	a.mu.Lock()
+	tc, done := a.tlsConn, a.handshakeDone
+	a.mu.Unlock()
+	if tc == nil || !done {
+		return err
+	}
+	_ = tc.SetReadDeadline(time.Unix(1, 0))
+	var b [1]byte
+	if _, rerr := tc.Read(b[:]); rerr != nil {
+		if _, ok := AlertFromError(rerr); ok {
+			return &phaseError{phase: PhaseHandshake, err: fmt.Errorf("%w (reported as: %w)", rerr, err)}
+		}
+	}
+	return err
 }
 
 // probe handshakes and waits for the server's verdict on the client
@@ -293,7 +361,7 @@ func (a *attempt) request(ctx context.Context) (*HTTPInfo, error) {
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
-		return nil, err
+		return nil, a.lateAlert(err)
 	}
 	defer resp.Body.Close()
 	a.setPhase(PhaseResponse)

@@ -285,6 +285,7 @@ type attempt struct {
 	supportErr    error
 	handshakeDone bool
 	raw           *rawConn
+	tlsConn       *tls.Conn // of the last successful handshake
 	warnings      []string
 }
 
