@@ -36,6 +36,7 @@ import (
 	"io"
 	"os"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
@@ -161,6 +162,10 @@ func Parse(data []byte, source string, pass PassphraseFunc) (*Bundle, error) {
 		err = p.parsePEM(data)
 	case looksBase64(data):
 		err = p.parseBase64(data)
+	case isText(data):
+		// A text file starting with "0" would otherwise read as a DER
+		// SEQUENCE and be reported as truncated binary.
+		err = p.formatErr("no certificate or key found: the file is text without any -----BEGIN line (not PEM), and not base64", nil)
 	default:
 		err = p.parseDER(data, "")
 	}
@@ -227,9 +232,9 @@ func (p *passphrase) get() ([]byte, error) {
 		case err != nil:
 			p.err = fmt.Errorf("%s: read passphrase: %w", safetext.Line(p.file), err)
 		case len(v) == 0:
-			// An empty answer is treated as none: an empty passphrase on a
-			// PKCS#12 file is tried before asking, and no other format has one.
-			p.err = fmt.Errorf("%s: %w", safetext.Line(p.file), ErrEncrypted)
+			// An empty passphrase on a PKCS#12 file is tried before asking,
+			// and no other format can have one, so it is wrong.
+			p.err = fmt.Errorf("%s: %w (the passphrase given is empty)", safetext.Line(p.file), ErrWrongPassphrase)
 		default:
 			p.value = v
 		}
@@ -268,4 +273,20 @@ func toUTF8(data []byte) []byte {
 		return []byte(string(utf16.Decode(u)))
 	}
 	return data
+}
+
+// isText reports whether data is UTF-8 text without control characters other
+// than tab, CR and LF. No certificate or key DER is: inner tags such as
+// INTEGER (0x02) and short lengths are control bytes, and long-form lengths
+// (0x81-0x84) are not valid UTF-8.
+func isText(data []byte) bool {
+	if !utf8.Valid(data) {
+		return false
+	}
+	for _, c := range data {
+		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }

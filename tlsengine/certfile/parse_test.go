@@ -250,6 +250,8 @@ func TestParseErrors(t *testing.T) {
 		"legacy PEM without passphrase": {file: "p521-legacy.pem", check: isEncrypted},
 		"garbage":                       {data: garbage, check: isFormat("not PEM, DER, PKCS#12")},
 		"prose":                         {data: []byte("hello, this is not a certificate at all\n"), check: isFormat("no certificate or key found")},
+		"text starting with 0":          {data: []byte("0123 is not a certificate\n"), check: isFormat("text without any -----BEGIN")},
+		"empty passphrase given":        {file: "p256-enc8.pem", pass: fixedPass(""), check: isWrong},
 		"empty":                         {data: []byte{}, check: isFormat("empty")},
 		"whitespace only":               {data: []byte("\n \n"), check: isFormat("empty")},
 		"truncated PEM":                 {data: certPEM[:len(certPEM)/2], check: isFormat("BEGIN \"CERTIFICATE\" without END")},
