@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -86,8 +85,11 @@ func (s *Store) Resolve(keys *Keys, spec RequestSpec) (tlsengine.Request, error)
 		if err != nil {
 			return tlsengine.Request{}, fmt.Errorf("resolve request: %w", err)
 		}
-		leaf := slices.IndexFunc(req.Candidates, func(nc tlsengine.NamedChain) bool { return nc.Name == identity.Name })
-		req.ClientCert = &tls.Certificate{Certificate: identityBody.Chain, PrivateKey: signer, Leaf: req.Candidates[leaf].Chain[0]}
+		leaf, err := x509.ParseCertificate(identityBody.Chain[0])
+		if err != nil {
+			return tlsengine.Request{}, fmt.Errorf("resolve request: identity `%s`: certificate does not parse: %w", identity.Name, ErrCorrupt)
+		}
+		req.ClientCert = &tls.Certificate{Certificate: identityBody.Chain, PrivateKey: signer, Leaf: leaf}
 		req.ClientName = identity.Name
 	}
 	return req, nil

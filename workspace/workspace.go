@@ -278,14 +278,30 @@ func Open(path string) (*Store, error) {
 }
 
 // migrate brings an older schema up to schemaVersion in one transaction, so a
-// crash mid-way leaves the old version intact. Each step is a case falling
-// through to the next.
+// crash mid-way leaves the old version intact. Each step turns version v
+// into v+1; there are none yet, as 1 is the first schema.
 func migrate(path string, from uint64) error {
 	return updateFile(path, func(tx *bolt.Tx) error {
-		switch from {
-		default:
-			return fmt.Errorf("workspace schema %d is unknown to this mtlswb: %w", from, ErrCorrupt)
+		mb := tx.Bucket(bucketMeta)
+		// Read again under the write lock: another process may have
+		// migrated the file since Open looked.
+		v := from
+		if b := mb.Get(metaSchema); len(b) == 8 {
+			v = binary.BigEndian.Uint64(b)
 		}
+		if v >= schemaVersion {
+			return nil
+		}
+		for ; v < schemaVersion; v++ {
+			switch v {
+			default:
+				return fmt.Errorf("workspace schema %d is unknown to this mtlswb: %w", v, ErrCorrupt)
+			}
+		}
+		if err := mb.Put(metaSchema, u64(schemaVersion)); err != nil {
+			return err
+		}
+		return bumpGeneration(tx)
 	})
 }
 

@@ -339,6 +339,16 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 }
 
+func TestUnknownOlderSchemaRefused(t *testing.T) {
+	s, _ := newStore(t, true)
+	putMeta(t, s.Path(), metaSchema, u64(0))
+	var err error
+	requireUnchanged(t, s.Path(), func() { _, err = Open(s.Path()) })
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open(schema 0) = %v, want ErrCorrupt", err)
+	}
+}
+
 func TestTamperedKDFRefusedQuickly(t *testing.T) {
 	tests := map[string]func(r map[string]any){
 		"memory 4 GiB": func(r map[string]any) { r["m_kib"] = 4 << 20 },
