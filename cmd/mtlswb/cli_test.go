@@ -132,12 +132,14 @@ func fingerprint(c *x509.Certificate) string {
 	return fmt.Sprintf("%x", sum)
 }
 
-func mustPair(t *testing.T, p pki.Pair, err error) pki.Pair {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
+func mustPair(t *testing.T) func(pki.Pair, error) pki.Pair {
+	return func(p pki.Pair, err error) pki.Pair {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
-	return p
 }
 
 func openssl(t *testing.T, dir string, args ...string) {
@@ -151,9 +153,9 @@ func openssl(t *testing.T, dir string, args ...string) {
 
 func TestImportPairChainAndCAs(t *testing.T) {
 	e := newEnv(t)
-	root := mustPair(t, pki.NewRoot(pki.Spec{CN: "Partner Root", IsCA: true, MaxPathLen: 1}))
-	inter := mustPair(t, root.Issue(pki.Spec{CN: "Partner Issuing", IsCA: true}))
-	joe := mustPair(t, inter.Issue(pki.Spec{CN: "joe", Client: true}))
+	root := mustPair(t)(pki.NewRoot(pki.Spec{CN: "Partner Root", IsCA: true, MaxPathLen: 1}))
+	inter := mustPair(t)(root.Issue(pki.Spec{CN: "Partner Issuing", IsCA: true}))
+	joe := mustPair(t)(inter.Issue(pki.Spec{CN: "joe", Client: true}))
 	// Key first, then root, leaf and intermediate, with text around them:
 	// import must not care about order.
 	bundle := append([]byte("key:\n"), keyPEM(t, joe)...)
@@ -269,9 +271,9 @@ func TestRoundTripExportImport(t *testing.T) {
 // message naming the problem, exit 2, and the file byte-for-byte as before.
 func TestBadInputLeavesWorkspaceUnchanged(t *testing.T) {
 	e := newEnv(t)
-	root := mustPair(t, pki.NewRoot(pki.Spec{CN: "Root", IsCA: true}))
-	joe := mustPair(t, root.Issue(pki.Spec{CN: "joe", Client: true}))
-	other := mustPair(t, root.Issue(pki.Spec{CN: "other", Client: true}))
+	root := mustPair(t)(pki.NewRoot(pki.Spec{CN: "Root", IsCA: true}))
+	joe := mustPair(t)(root.Issue(pki.Spec{CN: "joe", Client: true}))
+	other := mustPair(t)(root.Issue(pki.Spec{CN: "other", Client: true}))
 	e.ok("import", "--name", "joe", e.file("joe.pem", append(certPEM(joe.Cert), keyPEM(t, joe)...)))
 	dir := t.TempDir()
 	openssl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -340,9 +342,9 @@ func TestBadInputLeavesWorkspaceUnchanged(t *testing.T) {
 
 func TestPrivateKeyNeverStoredInClear(t *testing.T) {
 	e := newEnv(t)
-	root := mustPair(t, pki.NewRoot(pki.Spec{CN: "Root", IsCA: true}))
+	root := mustPair(t)(pki.NewRoot(pki.Spec{CN: "Root", IsCA: true}))
 	for _, kt := range []pki.KeyType{pki.ECP256, pki.RSA2048, pki.Ed25519} {
-		p := mustPair(t, root.Issue(pki.Spec{CN: "k-" + string(kt), Client: true, Key: kt}))
+		p := mustPair(t)(root.Issue(pki.Spec{CN: "k-" + string(kt), Client: true, Key: kt}))
 		e.ok("import", e.file(string(kt)+".pem", append(certPEM(p.Cert), keyPEM(t, p)...)))
 		der, _ := x509.MarshalPKCS8PrivateKey(p.Key)
 		db, err := os.ReadFile(e.ws)
@@ -378,7 +380,7 @@ func TestFlagsAfterPositionals(t *testing.T) {
 
 func TestHostileCertificateTextIsSanitized(t *testing.T) {
 	e := newEnv(t)
-	evil := mustPair(t, pki.NewRoot(pki.Spec{CN: "evil\x1b]52;c;ZXZpbA==\x07\x1b[2J\u009b6n", IsCA: true}))
+	evil := mustPair(t)(pki.NewRoot(pki.Spec{CN: "evil\x1b]52;c;ZXZpbA==\x07\x1b[2J\u009b6n", IsCA: true}))
 	e.ok("import", "--as", "ca", "--name", "evil", e.file("evil.pem", certPEM(evil.Cert)))
 	for _, args := range [][]string{{"ls"}, {"ls", "--json"}, {"show", "evil"}, {"show", "evil", "--json"}} {
 		r := e.ok(args...)

@@ -1,0 +1,167 @@
+//go:build e2e
+
+package main
+
+// The real-terminal end-to-end test: the built binary runs in tmux, driven
+// with send-keys and read with capture-pane, against a temp workspace and a
+// local `mtlswb serve`. Every wait polls the screen until a deadline.
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmux is one tmux session running the TUI.
+type tmux struct {
+	t       *testing.T
+	session string
+	socket  string
+}
+
+func startTmux(t *testing.T, env []string, width, height int, command string) *tmux {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is needed for the end-to-end test: run scripts/ensure-tools.sh")
+	}
+	tm := &tmux{t: t, session: "mtlswb-e2e", socket: filepath.Join(t.TempDir(), "tmux.sock")}
+	args := []string{"-S", tm.socket, "new-session", "-d", "-s", tm.session, "-x", fmt.Sprint(width), "-y", fmt.Sprint(height)}
+	for _, e := range env {
+		args = append(args, "-e", e)
+	}
+	args = append(args, command)
+	tm.cmd(args...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("last screen:\n%s", tm.screen())
+		}
+		exec.Command("tmux", "-S", tm.socket, "kill-server").Run()
+	})
+	return tm
+}
+
+func (tm *tmux) cmd(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", tm.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (tm *tmux) screen() string {
+	out, _ := exec.Command("tmux", "-S", tm.socket, "capture-pane", "-p", "-t", tm.session).CombinedOutput()
+	return string(out)
+}
+
+// keys sends tmux key names ("Enter", "C-s", "Escape") or literal text.
+func (tm *tmux) keys(keys ...string) {
+	tm.t.Helper()
+	tm.cmd(append([]string{"send-keys", "-t", tm.session}, keys...)...)
+}
+
+// typeText sends text literally (no key-name lookup).
+func (tm *tmux) typeText(s string) {
+	tm.t.Helper()
+	tm.cmd("send-keys", "-t", tm.session, "-l", s)
+}
+
+// waitFor polls the screen until every want is on it.
+func (tm *tmux) waitFor(what string, want ...string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s := tm.screen()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("%s: %q did not appear on screen within 15s:\n%s", what, missing, s)
+		}
+		// Poll the terminal, not a timer: each capture-pane is a real wait
+		// for tmux, and the loop ends at the deadline.
+		exec.Command("tmux", "-S", tm.socket, "has-session", "-t", tm.session).Run()
+	}
+}
+
+// cliRun runs the built binary as the user would in another terminal.
+func cliRun(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("mtlswb %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServe runs `mtlswb serve` and waits until it says it is serving.
+func startServe(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	addr := freePort(t)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	ready := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "serving mTLS") {
+				ready <- nil
+				for sc.Scan() {
+				}
+				return
+			}
+		}
+		ready <- fmt.Errorf("serve exited before serving")
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start within 10s")
+	}
+	return addr
+}
+
+func buildE2EBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "mtlswb")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
