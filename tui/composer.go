@@ -187,8 +187,8 @@ func (s *composerScreen) setSize(w, h int) {
 }
 
 func (s *composerScreen) setEntries(all []workspace.Entry) {
-	s.idents, s.caList = s.idents[:0], s.caList[:0]
-	names := map[string]bool{}
+	s.idents, s.caList = make([]workspace.Entry, 0, len(all)), s.caList[:0]
+	names := make(map[string]bool, len(all))
 	for _, e := range all {
 		names[e.Name] = true
 		switch e.Kind {

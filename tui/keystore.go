@@ -143,7 +143,13 @@ func (s *keystoreScreen) listWidth() int { return s.w * 45 / 100 }
 // View does no per-row formatting beyond cutting to width.
 func (s *keystoreScreen) setEntries(all []workspace.Entry) {
 	now := s.sh.now()
-	var mine []workspace.Entry
+	n := 0
+	for i := range all {
+		if all[i].Kind == s.kind {
+			n++
+		}
+	}
+	mine := make([]workspace.Entry, 0, n)
 	s.caNames = s.caNames[:0]
 	clear(s.entries)
 	for _, e := range all {
@@ -157,8 +163,8 @@ func (s *keystoreScreen) setEntries(all []workspace.Entry) {
 	}
 	nameW, cnW := 8, 8
 	for _, e := range mine {
-		nameW = max(nameW, lipgloss.Width(e.Name))
-		cnW = max(cnW, lipgloss.Width(e.SubjectCN))
+		nameW = max(nameW, textWidth(e.Name))
+		cnW = max(cnW, textWidth(e.SubjectCN))
 	}
 	nameW, cnW = min(nameW, 24), min(cnW, 24)
 	rows := make([]row, len(mine))

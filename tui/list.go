@@ -213,15 +213,27 @@ func badgeStyle(st *styles, k badgeKind) lipgloss.Style {
 	return st.dim
 }
 
+// textWidth is lipgloss.Width with a fast path for printable ASCII, which
+// is nearly every name and date a list holds: grapheme segmentation of 100k
+// rows costs more than everything else in a load.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return lipgloss.Width(s)
+		}
+	}
+	return len(s)
+}
+
 // fit cuts or pads plain text to exactly w cells.
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := lipgloss.Width(s)
+	sw := textWidth(s)
 	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = lipgloss.Width(s)
+		s = truncate(s, w)
+		sw = textWidth(s)
 	}
 	if sw < w {
 		s += strings.Repeat(" ", w-sw)
@@ -234,10 +246,19 @@ func cut(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if lipgloss.Width(s) > w {
-		return ansi.Truncate(s, w, "…")
+	if textWidth(s) > w {
+		return truncate(s, w)
 	}
 	return s
+}
+
+// truncate cuts s to w cells ending in "…", slicing directly when s is
+// printable ASCII (one byte, one cell).
+func truncate(s string, w int) string {
+	if textWidth(s) == len(s) {
+		return s[:w-1] + "…"
+	}
+	return ansi.Truncate(s, w, "…")
 }
 
 // padCol pads s to w cells for column layout (prepared once per row).
