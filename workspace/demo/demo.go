@@ -210,6 +210,9 @@ func (p *demoPKI) records() []workspace.NewRecord {
 	}
 	return []workspace.NewRecord{
 		ca("server-root", p.serverRoot),
+		// The server's intermediate is in the workspace (as a partner's CA
+		// bundle would be), so the incomplete-chain scenario can name it.
+		ca("server-issuing", p.serverInter),
 		ca("client-root", p.clientRoot),
 		ca("client-issuing", p.clientInter),
 		ca("rogue-ca", p.rogue),
