@@ -88,6 +88,9 @@ type keystoreScreen struct {
 	entries map[string]workspace.Entry
 	caNames []string
 	byExp   bool
+	// pendingSelect is a record a write just made; it is selected when the
+	// reload that carries it arrives.
+	pendingSelect string
 
 	filtering bool
 	filter    textinput.Model
@@ -180,6 +183,12 @@ func (s *keystoreScreen) setEntries(all []workspace.Entry) {
 	}
 	s.sortRows(rows)
 	s.list.setRows(rows)
+	if s.pendingSelect != "" {
+		if _, ok := s.entries[s.pendingSelect]; ok {
+			s.list.selectKey(s.pendingSelect)
+		}
+		s.pendingSelect = ""
+	}
 	if s.rec != nil {
 		if _, still := s.entries[s.rec.name]; !still {
 			s.rec = nil

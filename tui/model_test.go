@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
+	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
 	"github.com/mtlswb/mtlswb/workspace"
 )
@@ -298,5 +300,76 @@ func TestQuitKeys(t *testing.T) {
 	}
 	if _, cmd := m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}); cmd == nil || cmd() != tea.Quit() {
 		t.Fatal("ctrl+c does not quit")
+	}
+}
+
+// TestIdleLock: unlocked keys are dropped after 15 minutes without a key.
+func TestIdleLock(t *testing.T) {
+	ws := newTestWorkspace(t, true)
+	now := fixedNow
+	m := New(Options{WorkspacePath: ws.copyOf(t), Now: func() time.Time { return now }}).(*model)
+	m.sh.pollEvery = 0
+	start(t, m, 80, 24)
+	drive(t, m, m.withKeys(func(*workspace.Keys) tea.Cmd { return nil }))
+	typeText(t, m, testPass)
+	press(t, m, "enter")
+	if m.keys == nil {
+		t.Fatalf("not unlocked:\n%s", plainView(m))
+	}
+	now = now.Add(14 * time.Minute)
+	m.Update(pollTickedMsg{})
+	if m.keys == nil {
+		t.Fatal("locked before 15 idle minutes")
+	}
+	now = now.Add(2 * time.Minute)
+	m.Update(pollTickedMsg{})
+	if m.keys != nil {
+		t.Fatal("still unlocked after 16 idle minutes")
+	}
+}
+
+// TestImportEncryptedFile: the import asks for the workspace passphrase,
+// then for the file's, and a wrong file passphrase is asked again.
+func TestImportEncryptedFile(t *testing.T) {
+	ws := newTestWorkspace(t, true)
+	leaf, err := pki.NewRoot(pki.Spec{CN: "imported-one", Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := certfile.EncodePEM([]*x509.Certificate{leaf.Cert}, leaf.Key, []byte("file-pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "id.pem")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, ws.copyOf(t), nil)
+	start(t, m, 100, 30)
+	press(t, m, "i")
+	typeText(t, m, file)
+	press(t, m, "enter")
+	typeText(t, m, "imported")
+	press(t, m, "enter", "enter")
+	if !strings.Contains(plainView(m), "Unlock the workspace") {
+		t.Fatalf("no workspace passphrase prompt:\n%s", plainView(m))
+	}
+	typeText(t, m, testPass)
+	press(t, m, "enter")
+	if !strings.Contains(plainView(m), "File passphrase") {
+		t.Fatalf("no file passphrase prompt:\n%s", plainView(m))
+	}
+	typeText(t, m, "nope")
+	press(t, m, "enter")
+	if !strings.Contains(plainView(m), "wrong passphrase for the file") {
+		t.Fatalf("a wrong file passphrase was not reported:\n%s", plainView(m))
+	}
+	typeText(t, m, "file-pass")
+	press(t, m, "enter")
+	if _, ok := m.ids.entries["imported"]; !ok {
+		t.Fatalf("not imported:\n%s", plainView(m))
+	}
+	if m.ids.list.selectedKey() != "imported" {
+		t.Errorf("the imported identity is not selected: %q", m.ids.list.selectedKey())
 	}
 }

@@ -273,8 +273,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case actionDoneMsg:
 		m.setInfo(safetext.Line(msg.info))
 		if msg.select_ != "" {
-			m.ids.list.selectKey(msg.select_)
-			m.cas.list.selectKey(msg.select_)
+			// The record appears with the reload; select it then.
+			m.ids.pendingSelect = msg.select_
+			m.cas.pendingSelect = msg.select_
 		}
 		return m, m.reload()
 	case exportExistsMsg:
