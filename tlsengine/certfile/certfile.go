@@ -57,9 +57,10 @@ type Bundle struct {
 	Keys  []crypto.Signer
 	// Source names the file (or other origin) the bundle came from.
 	Source string
-	// Skipped names the PEM blocks that were recognised but carry nothing to
-	// import (certificate requests, CRLs, public keys, EC parameters), already
-	// sanitized, so the caller can mention them.
+	// Skipped names the PEM blocks that carry nothing to import (certificate
+	// requests, CRLs, public keys, the EC PARAMETERS `openssl ecparam -genkey`
+	// writes before a key, unknown types), already sanitized, so the caller
+	// can mention them.
 	Skipped []string
 }
 

@@ -16,20 +16,6 @@ var (
 	pemDash  = []byte("-----")
 )
 
-// skippedPEM are block types that carry nothing to import; they are noted,
-// not refused, because real files mix them in (`openssl ecparam -genkey`
-// writes EC PARAMETERS before the key).
-var skippedPEM = map[string]bool{
-	"EC PARAMETERS":           true,
-	"CERTIFICATE REQUEST":     true,
-	"NEW CERTIFICATE REQUEST": true,
-	"X509 CRL":                true,
-	"PUBLIC KEY":              true,
-	"RSA PUBLIC KEY":          true,
-	"DH PARAMETERS":           true,
-	"X9.42 DH PARAMETERS":     true,
-}
-
 // pemStart returns the offset of the first "-----BEGIN " at the start of a
 // line at or after from, or -1. Only line starts count, so a certificate
 // subject quoting "-----BEGIN" inside `openssl x509 -text` output is text.
@@ -152,7 +138,7 @@ func (p *parser) pemBlock(block *pem.Block, n int) error {
 			return err
 		}
 		return p.addKey(k)
-	case "PKCS7", "PKCS #7 SIGNED DATA", "CERTIFICATE CHAIN":
+	case "PKCS7", "PKCS #7 SIGNED DATA":
 		certs, err := parsePKCS7(block.Bytes)
 		if err != nil {
 			return p.formatErr(where+" is not a PKCS#7 certificate bundle", err)
@@ -161,13 +147,9 @@ func (p *parser) pemBlock(block *pem.Block, n int) error {
 	case "OPENSSH PRIVATE KEY":
 		return p.formatErr(where+" is an OpenSSH key, which TLS cannot use; convert it with `ssh-keygen -p -m PKCS8 -f FILE` and import the result", nil)
 	default:
-		if !skippedPEM[block.Type] {
-			// Unknown blocks are noted rather than refused: the file's
-			// certificates and keys are still useful.
-			p.bundle.Skipped = append(p.bundle.Skipped, safetext.Line(clip([]byte(block.Type))))
-			return nil
-		}
-		p.bundle.Skipped = append(p.bundle.Skipped, block.Type)
+		// Unknown blocks are noted like the known skippable ones rather than
+		// refused: the file's certificates and keys are still useful.
+		p.bundle.Skipped = append(p.bundle.Skipped, safetext.Line(clip([]byte(block.Type))))
 	}
 	return nil
 }
