@@ -96,7 +96,7 @@ func ekuNames(c *x509.Certificate) string {
 func validity(c *x509.Certificate, now time.Time) string {
 	switch {
 	case now.Before(c.NotBefore):
-		return fmt.Sprintf("not valid before %s (%s from now)", stamp(c.NotBefore), ago(c.NotBefore.Sub(now)))
+		return fmt.Sprintf("is not valid before %s (%s from now)", stamp(c.NotBefore), ago(c.NotBefore.Sub(now)))
 	case now.After(c.NotAfter):
 		return fmt.Sprintf("expired at %s (%s ago)", stamp(c.NotAfter), ago(now.Sub(c.NotAfter)))
 	}

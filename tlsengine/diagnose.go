@@ -478,7 +478,7 @@ func (a *attempt) clientExplain(f *Failure, fx facts, said string) {
 		f.Hints = append(f.Hints, "or ask the server's operator to trust your issuing CA")
 	case ClientCertExpired:
 		if leaf != nil && validity(leaf, a.now) != "" {
-			f.Summary = fmt.Sprintf("the server rejected %s: it is %s", who, validity(leaf, a.now))
+			f.Summary = fmt.Sprintf("the server rejected %s: it %s", who, validity(leaf, a.now))
 			f.Hints = append(f.Hints, "renew the certificate (issue a new one for the same name)")
 		} else {
 			f.Summary = fmt.Sprintf("the server says %s is expired or not yet valid", who)

@@ -411,7 +411,9 @@ func (a *attempt) fill(rep *Report) {
 		info.Resumed = cs.DidResume
 		info.OCSPStapled = len(cs.OCSPResponse) > 0
 	}
-	if a.server != nil {
+	if a.server == nil {
+		info.Verification.Error = "not verified: the handshake stopped before the server's certificate arrived"
+	} else {
 		info.ServerChain = a.server.links
 		info.Verification.OK = a.server.err == nil
 		if a.server.err != nil {

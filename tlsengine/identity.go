@@ -20,7 +20,7 @@ func (a *attempt) preflight() []string {
 	var out []string
 	who := a.identity()
 	if p := validity(leaf, a.now); p != "" {
-		out = append(out, fmt.Sprintf("%s is %s: servers will reject it, renew it", who, p))
+		out = append(out, fmt.Sprintf("%s %s: servers will reject it, renew it", who, p))
 	}
 	if pub, ok := a.req.ClientCert.PrivateKey.(crypto.Signer); ok {
 		if eq, ok := pub.Public().(interface{ Equal(crypto.PublicKey) bool }); ok && !eq.Equal(leaf.PublicKey) {
