@@ -91,22 +91,28 @@ func (e *BusyError) Error() string {
 type NameTakenError struct{ Name string }
 
 func (e *NameTakenError) Error() string {
-	return fmt.Sprintf("the name `%s` is already taken in the workspace; choose another name or remove or rename the existing one", safetext.Line(e.Name))
+	return fmt.Sprintf("the name `%s` is already taken; choose another name, or remove or rename the entry that has it", safetext.Line(e.Name))
 }
 
 // DuplicateError says the certificate being added is already stored, under
 // the name Existing. Name is the name it was being added as; Subject
-// describes the certificate (sanitized).
+// describes the certificate (sanitized). SameBatch is set when Existing is
+// not stored yet but came earlier in the same Add.
 type DuplicateError struct {
-	Name     string
-	Existing string
-	Subject  string
+	Name      string
+	Existing  string
+	Subject   string
+	SameBatch bool
 }
 
 func (e *DuplicateError) Error() string {
 	cert := "the certificate"
 	if e.Subject != "" {
 		cert = fmt.Sprintf("certificate %q", e.Subject)
+	}
+	if e.SameBatch {
+		return fmt.Sprintf("cannot add `%s`: %s is given twice, also as `%s`; add it once",
+			safetext.Line(e.Name), cert, safetext.Line(e.Existing))
 	}
 	return fmt.Sprintf("cannot add `%s`: %s is already in the workspace as `%s`; use that entry or remove it first",
 		safetext.Line(e.Name), cert, safetext.Line(e.Existing))

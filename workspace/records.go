@@ -224,10 +224,10 @@ func (s *Store) Add(keys *Keys, recs []NewRecord) error {
 			return fmt.Errorf("add `%s`: %w", safetext.Line(recs[i].Name), err)
 		}
 		if j, ok := names[p.name]; ok {
-			return fmt.Errorf("add: records %d and %d are both named: %w", j+1, i+1, &NameTakenError{Name: p.name})
+			return fmt.Errorf("add: records %d and %d have the same name: %w", j+1, i+1, &NameTakenError{Name: p.name})
 		}
 		if j, ok := fps[string(p.fp)]; ok {
-			return &DuplicateError{Name: p.name, Existing: preps[j].name, Subject: p.label}
+			return &DuplicateError{Name: p.name, Existing: preps[j].name, Subject: p.label, SameBatch: true}
 		}
 		names[p.name] = i
 		fps[string(p.fp)] = i

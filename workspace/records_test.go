@@ -146,7 +146,10 @@ func TestAddAllOrNothing(t *testing.T) {
 		},
 		"duplicate within the batch": {
 			recs:  []NewRecord{good, identityRecord("amy2", amy)},
-			check: func(err error) bool { var d *DuplicateError; return errors.As(err, &d) && d.Existing == "amy" },
+			check: func(err error) bool {
+				var d *DuplicateError
+				return errors.As(err, &d) && d.Existing == "amy" && d.SameBatch && strings.Contains(err.Error(), "given twice")
+			},
 		},
 		"name taken by a stored record": {
 			recs:  []NewRecord{good, identityRecord("joe", bob)},
