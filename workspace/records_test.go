@@ -145,7 +145,7 @@ func TestAddAllOrNothing(t *testing.T) {
 			},
 		},
 		"duplicate within the batch": {
-			recs:  []NewRecord{good, identityRecord("amy2", amy)},
+			recs: []NewRecord{good, identityRecord("amy2", amy)},
 			check: func(err error) bool {
 				var d *DuplicateError
 				return errors.As(err, &d) && d.Existing == "amy" && d.SameBatch && strings.Contains(err.Error(), "given twice")
