@@ -4,7 +4,7 @@ BIN     := bin/mtlswb
 PKGS    := ./...
 FUZZTIME ?= 5s
 
-.PHONY: build run test vet unit e2e fuzz bench fmt tools clean
+.PHONY: build run test vet unit e2e demo-check fuzz bench fmt tools clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mtlswb
@@ -14,7 +14,7 @@ run: build
 
 # vet + unit and integration tests (real openssl s_server peers, real bbolt
 # files) + short fuzzing + the real-terminal end-to-end test in tmux.
-test: tools vet unit fuzz e2e
+test: tools vet unit fuzz e2e demo-check
 
 tools:
 	@scripts/ensure-tools.sh
@@ -33,6 +33,10 @@ fuzz:
 
 e2e: build
 	$(GO) test -count=1 -tags e2e -run 'E2E' ./cmd/mtlswb/
+
+# Every demo scenario must give its expected diagnosis.
+demo-check: build
+	./$(BIN) demo --check
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=1x -timeout 30m $(PKGS)

@@ -165,3 +165,58 @@ func buildE2EBinary(t *testing.T) string {
 	}
 	return bin
 }
+
+func TestE2ETUI(t *testing.T) {
+	bin := buildE2EBinary(t)
+	dir := t.TempDir()
+	env := []string{"MTLSWB_WORKSPACE=" + filepath.Join(dir, "ws.db"), "MTLSWB_PASSPHRASE=e2e-pass"}
+	cliRun(t, bin, env, "init")
+	cliRun(t, bin, env, "pki", "ca", "root", "--cn", "E2E Root")
+	cliRun(t, bin, env, "pki", "issue", "server", "--ca", "root", "--cn", "localhost", "--server", "--dns", "localhost", "--ip", "127.0.0.1")
+	cliRun(t, bin, env, "pki", "issue", "joe", "--ca", "root", "--cn", "joe")
+	addr := startServe(t, bin, env, "--identity", "server", "--ca", "root")
+	url := "https://" + addr + "/e2e"
+
+	// The TUI gets no passphrase from the environment: it must ask.
+	tm := startTmux(t, []string{"MTLSWB_WORKSPACE=" + filepath.Join(dir, "ws.db")}, 120, 40, bin)
+	tm.waitFor("identities screen", "Client identities", "joe", "server")
+
+	// Filter, then open the detail.
+	tm.keys("/")
+	tm.typeText("jo")
+	tm.waitFor("filtered list", "1/1")
+	tm.keys("Enter") // ends editing the filter
+	tm.keys("Enter") // opens the detail
+	tm.waitFor("identity detail", "x5t#S256", "CN=joe")
+
+	// Compose and send a request that succeeds. (No Escape before a key:
+	// a terminal reads ESC followed quickly by "3" as alt+3.)
+	tm.keys("3")
+	tm.waitFor("composer", "Pre-flight", "URL")
+	tm.keys("C-u")
+	tm.typeText(url)
+	tm.keys("Tab", "Tab", "Tab", "Right")
+	tm.waitFor("identity chosen", "◂ joe ▸")
+	tm.keys("Tab", "Enter")
+	tm.waitFor("trust picker", "system roots", "E2E Root")
+	tm.keys("Down", "Space", "Enter")
+	tm.waitFor("trust chosen", "root  (enter")
+	tm.keys("C-s")
+	tm.waitFor("passphrase prompt", "Unlock the workspace")
+	tm.typeText("e2e-pass")
+	tm.keys("Enter")
+	tm.waitFor("successful response", "200", "CN=joe")
+
+	// The same request without an identity fails, and the Verdict says why.
+	tm.keys("3")
+	tm.waitFor("back in the composer", "Pre-flight")
+	tm.keys("BTab", "Left")
+	tm.waitFor("no identity", "◂ (none) ▸")
+	tm.keys("C-s")
+	tm.waitFor("verdict of the failure", "Verdict", "client-cert-required")
+
+	// Both attempts are in History.
+	tm.keys("4")
+	tm.waitFor("history", "client-cert-required", "200")
+	tm.keys("q")
+}
