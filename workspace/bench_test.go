@@ -15,6 +15,17 @@ import (
 
 const benchIdentities = 10_000
 
+// reportCPU adds a cpu-ms/op metric: the process's CPU time over the timed
+// loop. Call it before the loop; it reports when the benchmark ends.
+func reportCPU(b *testing.B) {
+	start := processCPU()
+	b.Cleanup(func() {
+		if b.N > 0 {
+			b.ReportMetric(float64(processCPU()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		}
+	})
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if bigDir != "" {
@@ -95,6 +106,7 @@ func bigStore(b *testing.B) *Store {
 func BenchmarkAdd10000(b *testing.B) {
 	recs := bigRecords(b)
 	b.ReportMetric(bigGenTime.Seconds(), "gen-s")
+	reportCPU(b)
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		restore := AllowWeakKDFForTests()
@@ -116,6 +128,7 @@ func BenchmarkAdd10000(b *testing.B) {
 
 func BenchmarkList10000(b *testing.B) {
 	s := bigStore(b)
+	reportCPU(b)
 	for b.Loop() {
 		list, err := s.List()
 		if err != nil || len(list) != benchIdentities+1 {
@@ -128,6 +141,7 @@ func BenchmarkList10000(b *testing.B) {
 // encoding every entry.
 func BenchmarkListJSON10000(b *testing.B) {
 	bigStore(b)
+	reportCPU(b)
 	for b.Loop() {
 		s, err := Open(bigPath)
 		if err != nil {
@@ -145,6 +159,7 @@ func BenchmarkListJSON10000(b *testing.B) {
 
 func BenchmarkOpenGet(b *testing.B) {
 	bigStore(b)
+	reportCPU(b)
 	for b.Loop() {
 		s, err := Open(bigPath)
 		if err != nil {
@@ -158,6 +173,7 @@ func BenchmarkOpenGet(b *testing.B) {
 
 func BenchmarkGeneration(b *testing.B) {
 	s := bigStore(b)
+	reportCPU(b)
 	for b.Loop() {
 		if _, err := s.Generation(); err != nil {
 			b.Fatal(err)
@@ -173,6 +189,7 @@ func BenchmarkUnlockDefaultKDF(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	reportCPU(b)
 	for b.Loop() {
 		keys, err := s.Unlock(testPassphrase)
 		if err != nil {
@@ -188,6 +205,7 @@ func BenchmarkSigner(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	reportCPU(b)
 	for b.Loop() {
 		if _, err := s.Signer(keys, "id-05000"); err != nil {
 			b.Fatal(err)
