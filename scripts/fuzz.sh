@@ -7,6 +7,9 @@ go list -f '{{.Dir}} {{.ImportPath}}' ./... | while read -r dir pkg; do
 		echo "fuzz $pkg $target ($fuzztime)"
 		# Minimizing a new input may take up to a minute by default, which would
 		# swallow a short run; 1s is plenty for a smoke run.
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s "$pkg" >/dev/null
+		if ! out=$(go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s "$pkg" 2>&1); then
+			echo "$out"
+			exit 1
+		fi
 	done
 done
