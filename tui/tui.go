@@ -181,7 +181,7 @@ func (m *model) applyHelpStyles() {
 // top, a status line and a help line at the bottom.
 func (m *model) layout() {
 	m.sh.width = m.width
-	m.sh.height = max(m.height-3, 3)
+	m.sh.height = max(m.height-3-m.guideLines(), 3)
 	m.helpModel.SetWidth(m.width)
 	for _, s := range m.screens {
 		s.setSize(m.sh.width, m.sh.height)
@@ -190,6 +190,14 @@ func (m *model) layout() {
 }
 
 func (m *model) active() screen { return m.screens[m.page] }
+
+// guideLines is the height of the guide banner a demo shows under the tabs.
+func (m *model) guideLines() int {
+	if m.sh == nil || m.sh.guide == "" {
+		return 0
+	}
+	return 1
+}
 
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -554,6 +562,9 @@ func (m *model) tabBar() string {
 	right := ""
 	switch {
 	case m.store == nil:
+	case m.sh.guide != "":
+		// A demo workspace is labelled as such wherever it shows.
+		right = st.warn.Render("DEMO")
 	case !m.encrypted:
 		right = "no passphrase"
 	case m.keys != nil:
@@ -610,7 +621,11 @@ func (m *model) render() string {
 		status = st.info.Render(cut(status, m.width))
 	}
 	helpLine := m.helpModel.ShortHelpView(helpKeys.ShortHelp())
-	return m.tabBar() + "\n" + body + "\n" + status + "\n" + helpLine
+	top := m.tabBar()
+	if m.guideLines() > 0 {
+		top += "\n" + st.warn.Render(cut(m.sh.guide, m.width))
+	}
+	return top + "\n" + body + "\n" + status + "\n" + helpLine
 }
 
 func (m *model) fullHelp() string {

@@ -14,6 +14,11 @@ func cmdDemo(c *cli, args []string) error {
 	if _, err := c.parse(fs, args, "[--keep DIR] [--check]"); err != nil {
 		return err
 	}
+	if !*check {
+		if err := c.needTerminal(); err != nil {
+			return err
+		}
+	}
 	d, err := demo.Start(*keep)
 	if err != nil {
 		return fmt.Errorf("start the demo: %w", err)

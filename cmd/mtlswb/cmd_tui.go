@@ -1,6 +1,10 @@
 package main
 
 import (
+	"os"
+
+	"golang.org/x/term"
+
 	"github.com/mtlswb/mtlswb/tui"
 )
 
@@ -13,5 +17,19 @@ func cmdTUI(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := c.needTerminal(); err != nil {
+		return err
+	}
 	return tui.Run(c.ctx, tui.Options{WorkspacePath: path, StartDemo: startDemo})
+}
+
+// needTerminal refuses to start the TUI without a terminal, with the way out,
+// instead of Bubble Tea's "could not open TTY".
+func (c *cli) needTerminal() error {
+	in, ok1 := c.stdin.(*os.File)
+	out, ok2 := c.stdout.(*os.File)
+	if ok1 && ok2 && term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(out.Fd())) {
+		return nil
+	}
+	return usagef("the terminal UI needs a terminal, and standard input or output is not one: run it in a terminal, or use the commands (`mtlswb help`)")
 }

@@ -23,7 +23,7 @@ import (
 )
 
 // Guide is shown on screen while the demo runs.
-const Guide = "DEMO workspace — each saved request shows one failure (or success): load it in History, send it, and read the Verdict tab."
+const Guide = "DEMO · 4 → tab to Saved → pick a scenario → ctrl+s → read the Verdict tab"
 
 // Label marks every record of a demo workspace.
 const Label = "demo"
