@@ -102,10 +102,9 @@ func bigStore(b *testing.B) *Store {
 
 // BenchmarkAdd10000 stores 10,000 identities in one Add: encoding, sealing
 // every key, and one committed transaction. gen-s is the (untimed) cost of
-// making the certificates.
+// making the 10,000 certificates and keys.
 func BenchmarkAdd10000(b *testing.B) {
 	recs := bigRecords(b)
-	b.ReportMetric(bigGenTime.Seconds(), "gen-s")
 	reportCPU(b)
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
@@ -124,6 +123,7 @@ func BenchmarkAdd10000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(bigGenTime.Seconds(), "gen-s")
 }
 
 func BenchmarkList10000(b *testing.B) {

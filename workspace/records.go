@@ -236,7 +236,11 @@ func (s *Store) Add(keys *Keys, recs []NewRecord) error {
 	// Sorted keys fill bbolt's pages in order, which makes large batches
 	// markedly cheaper to commit.
 	slices.SortFunc(preps, func(a, b prepared) int { return strings.Compare(a.name, b.name) })
-	return s.update(func(tx *bolt.Tx) error {
+	growth := 0
+	for _, p := range preps {
+		growth += 2*len(p.name) + len(p.entry) + len(p.body) + len(p.fp) + 64
+	}
+	return s.updateGrowing(growth, func(tx *bolt.Tx) error {
 		if !bytes.Equal(tx.Bucket(bucketMeta).Get(metaID), s.workspaceID) {
 			return fmt.Errorf("add: %s was replaced by another workspace; open it again", s.path)
 		}
