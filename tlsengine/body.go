@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
@@ -51,10 +52,17 @@ func (w *keepWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// copyBufs spares every attempt a fresh 32 KiB copy buffer: io.Copy makes
+// one when neither side can copy by itself, and the engine must cost no more
+// than a plain client.
+var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
 // readBody reads up to bodyReadLimit bytes, keeping bodyKeepLimit of them.
 func readBody(r io.Reader) ([]byte, int64, error) {
 	w := &keepWriter{max: bodyKeepLimit}
-	n, err := io.Copy(w, io.LimitReader(r, bodyReadLimit))
+	buf := copyBufs.Get().(*[32 << 10]byte)
+	defer copyBufs.Put(buf)
+	n, err := io.CopyBuffer(w, io.LimitReader(r, bodyReadLimit), buf[:])
 	return w.buf.Bytes(), n, err
 }
 

@@ -24,7 +24,7 @@ import (
 
 // startHTTPS runs handler behind TLS with the fixture's server certificate,
 // asking for (and verifying, when given) a client certificate.
-func startHTTPS(t *testing.T, f *fixture, h2 bool, handler http.HandlerFunc, mut ...func(*tls.Config)) string {
+func startHTTPS(t testing.TB, f *fixture, h2 bool, handler http.HandlerFunc, mut ...func(*tls.Config)) string {
 	t.Helper()
 	pool := x509.NewCertPool()
 	pool.AddCert(f.root.Cert)
