@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Fuzz* target in the module for a short time each.
 set -euo pipefail
-fuzztime=${1:-5s}
+fuzztime=${1:-20000x}
 go list -f '{{.Dir}} {{.ImportPath}}' ./... | while read -r dir pkg; do
 	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
 		echo "fuzz $pkg $target ($fuzztime)"
