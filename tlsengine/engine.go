@@ -44,7 +44,7 @@ const (
 func Run(ctx context.Context, req Request) Report {
 	start := time.Now()
 	rep := Report{
-		Request:   RequestInfo{URL: safetext.Line(req.URL), Probe: req.Probe, Identity: safetext.Line(req.ClientName), Insecure: req.Insecure},
+		Request:   RequestInfo{URL: safetext.Line(redactURL(req.URL)), Probe: req.Probe, Identity: safetext.Line(req.ClientName), Insecure: req.Insecure},
 		StartedAt: start,
 		Warnings:  []string{},
 	}
@@ -176,6 +176,20 @@ func (r Request) check() (target, error) {
 			return tgt, fmt.Errorf("client certificate %s has no private key: load the key with the certificate", safetext.Line(r.ClientName))
 		}
 	}
+	for i, c := range r.Roots {
+		if c == nil {
+			return tgt, fmt.Errorf("trusted CA #%d is empty: pass parsed certificates only", i+1)
+		}
+	}
+	for _, set := range [][]NamedChain{r.Candidates, r.KnownCAs} {
+		for _, nc := range set {
+			for _, c := range nc.Chain {
+				if c == nil {
+					return tgt, fmt.Errorf("%s has an empty certificate in its chain", quoteName(nc.Name))
+				}
+			}
+		}
+	}
 	if len(r.RootNames) > len(r.Roots) {
 		return tgt, fmt.Errorf("%d root names for %d roots: give one name per root", len(r.RootNames), len(r.Roots))
 	}
@@ -199,17 +213,22 @@ func (r Request) parseTarget() (target, error) {
 	if raw == "" {
 		return t, errors.New("no URL given: use https://host[:port]/path, or host:port for a probe")
 	}
+	shown := safetext.Line(redactURL(raw)) // never echo a password
 	switch {
 	case strings.Contains(raw, "://"):
 		u, err := url.Parse(raw)
 		if err != nil {
-			return t, fmt.Errorf("invalid URL %q: %w", safetext.Line(raw), err)
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // its message repeats the URL, password included
+			}
+			return t, fmt.Errorf("invalid URL %q: %s", shown, safetext.Line(err.Error()))
 		}
 		if u.Scheme != "https" {
-			return t, fmt.Errorf("URL %q has scheme %q: mtlswb speaks TLS, use https://", safetext.Line(raw), safetext.Line(u.Scheme))
+			return t, fmt.Errorf("URL %q has scheme %q: mtlswb speaks TLS, use https://", shown, safetext.Line(u.Scheme))
 		}
 		if u.Hostname() == "" {
-			return t, fmt.Errorf("URL %q has no host: use https://host[:port]/path", safetext.Line(raw))
+			return t, fmt.Errorf("URL %q has no host: use https://host[:port]/path", shown)
 		}
 		t.url, t.host, t.port = u, u.Hostname(), u.Port()
 	case r.Probe:
@@ -220,16 +239,16 @@ func (r Request) parseTarget() (target, error) {
 		}
 		t.host, t.port = host, port
 	default:
-		return t, fmt.Errorf("invalid URL %q: a request needs https://host[:port]/path", safetext.Line(raw))
+		return t, fmt.Errorf("invalid URL %q: a request needs https://host[:port]/path", shown)
 	}
 	if t.port == "" {
 		t.port = "443"
 	}
 	if p, err := strconv.Atoi(t.port); err != nil || p < 1 || p > 65535 {
-		return t, fmt.Errorf("invalid port %q in %q: use 1 to 65535", safetext.Line(t.port), safetext.Line(raw))
+		return t, fmt.Errorf("invalid port %q in %q: use 1 to 65535", safetext.Line(t.port), shown)
 	}
 	if t.host == "" || strings.ContainsAny(t.host, " /?#@") {
-		return t, fmt.Errorf("invalid host %q in %q", safetext.Line(t.host), safetext.Line(raw))
+		return t, fmt.Errorf("invalid host in %q: use host:port", shown)
 	}
 	t.addr = net.JoinHostPort(t.host, t.port)
 	t.serverName = t.host
@@ -239,11 +258,22 @@ func (r Request) parseTarget() (target, error) {
 	return t, nil
 }
 
+// redactURL hides a password in a URL: reports are saved and shown.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndex(s, "@"); i >= 0 && strings.Contains(s[:i], ":") {
+		return "xxxxx@" + s[i+1:]
+	}
+	return s
+}
+
 // proxyAddr returns the host:port of an http:// CONNECT proxy URL.
 func proxyAddr(proxy string) (string, error) {
 	u, err := url.Parse(proxy)
 	if err != nil || u.Scheme != "http" || u.Hostname() == "" {
-		return "", fmt.Errorf("invalid proxy %q: use http://host:port (an HTTP CONNECT proxy)", safetext.Line(proxy))
+		return "", fmt.Errorf("invalid proxy %q: use http://host:port (an HTTP CONNECT proxy)", safetext.Line(redactURL(proxy)))
 	}
 	port := u.Port()
 	if port == "" {

@@ -158,6 +158,10 @@ var Categories = []Category{
 }
 
 // Timing holds phase durations in milliseconds; a phase not reached is 0.
+// DNS, connect (including a proxy's CONNECT) and TLS time the last
+// connection made; RequestSent runs from the connection being ready to the
+// request written; TTFB from the request written to the first response byte
+// (the server's think time); Total is the whole attempt, body included.
 type Timing struct {
 	DNSMs         float64 `json:"dns_ms"`
 	ConnectMs     float64 `json:"connect_ms"`

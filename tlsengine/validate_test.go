@@ -3,6 +3,7 @@ package tlsengine_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -81,5 +82,22 @@ func TestCategoriesListed(t *testing.T) {
 		if !seen[c] {
 			t.Errorf("%s missing from Categories", c)
 		}
+	}
+}
+
+func TestSecretsRedacted(t *testing.T) {
+	for name, r := range map[string]tlsengine.Request{
+		"url":           {URL: "http://joe:s3cret@example.test/"},
+		"proxy":         {URL: "https://example.test/", Proxy: "socks5://joe:s3cret@proxy.test:1080"},
+		"unparseable":   {URL: "https://joe:s3cret@exa mple.test/"},
+		"probe invalid": {URL: "joe:s3cret@example.test:99999", Probe: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rep := tlsengine.Run(context.Background(), r)
+			b, _ := json.Marshal(rep)
+			if strings.Contains(string(b), "s3cret") {
+				t.Fatalf("the password appears in the report: %s", b)
+			}
+		})
 	}
 }
