@@ -18,7 +18,7 @@ import (
 type fixture struct {
 	root, inter, rogue               pki.Pair
 	server, serverExpired, serverOld pki.Pair // serverOld: issued by inter
-	serverOtherName                  pki.Pair
+	serverOtherName, serverFuture    pki.Pair
 	clientEC, clientRSA, clientEd    pki.Pair
 	clientExpired, clientServerOnly  pki.Pair
 	clientRogue                      pki.Pair
@@ -41,6 +41,9 @@ func newFixture(t testing.TB) *fixture {
 	expired := tlstest.ServerSpec("expired server")
 	expired.NotBefore, expired.NotAfter = time.Now().Add(-72*time.Hour), time.Now().Add(-48*time.Hour)
 	f.serverExpired = must(f.root.Issue(expired))
+	future := tlstest.ServerSpec("future server")
+	future.NotBefore, future.NotAfter = time.Now().Add(48*time.Hour), time.Now().Add(96*time.Hour)
+	f.serverFuture = must(f.root.Issue(future))
 	f.serverOld = must(f.inter.Issue(tlstest.ServerSpec("chained server")))
 	other := tlstest.ServerSpec("other")
 	other.DNSNames, other.IPs = []string{"other.example"}, nil
