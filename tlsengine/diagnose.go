@@ -570,8 +570,8 @@ func (a *attempt) diagnoseHTTP(h *HTTPInfo) *Failure {
 	f.Detail = said
 	if !h.BodyBinary && h.BodyPreview != "" {
 		line := strings.TrimSpace(strings.SplitN(h.BodyPreview, "\n", 2)[0])
-		if len(line) > 200 {
-			line = line[:200] + "…"
+		if r := []rune(line); len(r) > 200 {
+			line = string(r[:200]) + "…"
 		}
 		f.Detail += ": " + line
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
 )
@@ -114,4 +115,39 @@ func TestAgo(t *testing.T) {
 			t.Errorf("ago(%s) = %q, want %q", d, got, want)
 		}
 	}
+}
+
+// checkTerminalSafe fails when s could act on a terminal: invalid UTF-8, C0
+// controls other than those allowed, DEL, C1 controls or bidi overrides.
+func checkTerminalSafe(t *testing.T, s string, allow string) {
+	t.Helper()
+	if !utf8.ValidString(s) {
+		t.Fatalf("invalid UTF-8: %q", s)
+	}
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune(allow, r):
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			t.Fatalf("unsafe rune %U in %q", r, s)
+		}
+	}
+}
+
+func FuzzPreview(f *testing.F) {
+	f.Add([]byte("hello\x1b]52;c;eA==\x07"), "text/plain")
+	f.Add([]byte("\x89PNG\r\n\x1a\n"), "image/png\x1b[2J")
+	f.Add([]byte(strings.Repeat("é", previewLimit)), "")
+	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
+		got, _ := preview(body, int64(len(body)), ctype)
+		checkTerminalSafe(t, got, "\n\t")
+	})
+}
+
+func FuzzDNString(f *testing.F) {
+	der, _ := asn1.Marshal(pkix.Name{CommonName: "x\x1b]0;t\x07", Organization: []string{"\u202eevil"}}.ToRDNSequence())
+	f.Add(der)
+	f.Add([]byte{0x30, 0x03, 0x31, 0x01, 0x00})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		checkTerminalSafe(t, dnString(der), "")
+	})
 }
