@@ -162,7 +162,9 @@ func (a *attempt) timeout(f *Failure, via string) {
 		f.Hints = []string{"check that this port speaks TLS directly: some services expect a plaintext greeting first (STARTTLS) or another protocol",
 			"the server may be overloaded, or a middlebox may be holding the connection"}
 	default:
-		f.Category = ResponseTimeout
+		// The handshake worked, so this is the application's failure: it
+		// belongs with the other HTTP failures of the fixed vocabulary.
+		f.Category = HTTPError
 		f.Summary = fmt.Sprintf("the TLS handshake succeeded but the HTTP response did not arrive within %s", limit)
 		f.Hints = []string{"the server (or the application behind it) is slow or stuck: try a longer timeout, check its logs"}
 	}

