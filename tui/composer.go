@@ -188,9 +188,7 @@ func (s *composerScreen) setSize(w, h int) {
 
 func (s *composerScreen) setEntries(all []workspace.Entry) {
 	s.idents, s.caList = make([]workspace.Entry, 0, len(all)), s.caList[:0]
-	names := make(map[string]bool, len(all))
 	for _, e := range all {
-		names[e.Name] = true
 		switch e.Kind {
 		case workspace.KindIdentity:
 			s.idents = append(s.idents, e)
@@ -198,7 +196,18 @@ func (s *composerScreen) setEntries(all []workspace.Entry) {
 			s.caList = append(s.caList, e)
 		}
 	}
-	// A record renamed or removed by the CLI drops out of the request.
+	// A record renamed or removed by the CLI drops out of the request. The
+	// name set is built only when something needs checking: with 100k
+	// entries it would cost more than the rest of the reload.
+	if s.identity == "" && len(s.cas) == 0 {
+		return
+	}
+	names := make(map[string]bool, len(s.cas)+1)
+	for _, e := range all {
+		if e.Name == s.identity || s.cas[e.Name] {
+			names[e.Name] = true
+		}
+	}
 	if s.identity != "" && !names[s.identity] {
 		s.sh.host.setInfo("identity " + safetext.Line(s.identity) + " is no longer in the workspace")
 		s.identity = ""

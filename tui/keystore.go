@@ -85,7 +85,10 @@ type keystoreScreen struct {
 	kind    workspace.Kind
 	keys    keystoreKeys
 	list    winList
-	entries map[string]workspace.Entry
+	// entries points into mine, so a 100k-row reload assigns pointers, not
+	// 200-byte structs.
+	entries map[string]*workspace.Entry
+	mine    []workspace.Entry
 	caNames []string
 	byExp   bool
 	// pendingSelect is a record a write just made; it is selected when the
@@ -106,7 +109,7 @@ type keystoreScreen struct {
 }
 
 func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
-	s := &keystoreScreen{sh: sh, kind: kind, keys: newKeystoreKeys(kind), entries: map[string]workspace.Entry{}}
+	s := &keystoreScreen{sh: sh, kind: kind, keys: newKeystoreKeys(kind), entries: map[string]*workspace.Entry{}}
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
 	steadyInput(&s.filter)
@@ -161,9 +164,10 @@ func (s *keystoreScreen) setEntries(all []workspace.Entry) {
 		}
 		if e.Kind == s.kind {
 			mine = append(mine, e)
-			s.entries[e.Name] = e
+			s.entries[e.Name] = &mine[len(mine)-1] // cap is n: no reallocation moves it
 		}
 	}
+	s.mine = mine
 	nameW, cnW := 8, 8
 	for _, e := range mine {
 		nameW = max(nameW, textWidth(e.Name))
@@ -238,7 +242,10 @@ func (s *keystoreScreen) selectedEntry() (workspace.Entry, bool) {
 		return workspace.Entry{}, false
 	}
 	e, ok := s.entries[r.key]
-	return e, ok
+	if !ok {
+		return workspace.Entry{}, false
+	}
+	return *e, true
 }
 
 // detailCmd loads the selected record when the detail pane shows and does

@@ -232,8 +232,15 @@ func fit(s string, w int) string {
 	}
 	sw := textWidth(s)
 	if sw > w {
+		ascii := sw == len(s)
 		s = truncate(s, w)
-		sw = textWidth(s)
+		// Cut ASCII is exactly w cells ("…" is one); measuring it again
+		// would take the slow grapheme path for the ellipsis alone.
+		if ascii {
+			sw = w
+		} else {
+			sw = textWidth(s)
+		}
 	}
 	if sw < w {
 		s += strings.Repeat(" ", w-sw)
