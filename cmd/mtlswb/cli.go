@@ -123,6 +123,44 @@ func wantArgs(args []string, n int, synopsis string) error {
 	return nil
 }
 
+// parseName parses a command that takes exactly one positional NAME.
+func (c *cli) parseName(fs *flag.FlagSet, args []string, synopsis string) (string, error) {
+	pos, err := c.parse(fs, args, synopsis)
+	if err != nil {
+		return "", err
+	}
+	if err := wantArgs(pos, 1, "NAME"); err != nil {
+		return "", err
+	}
+	return pos[0], nil
+}
+
+// record opens the workspace and reads one record.
+func (c *cli) record(name string) (*workspace.Store, *workspace.Record, error) {
+	s, err := c.store()
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := s.Get(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, rec, nil
+}
+
+// unlocked opens the workspace and unlocks its keys.
+func (c *cli) unlocked() (*workspace.Store, *workspace.Keys, error) {
+	s, err := c.store()
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := c.unlock(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, keys, nil
+}
+
 // path returns the workspace file: --workspace, else $MTLSWB_WORKSPACE, else
 // the default location.
 func (c *cli) path() (string, error) {

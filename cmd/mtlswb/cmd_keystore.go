@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -160,18 +159,11 @@ type showResult struct {
 func cmdShow(c *cli, args []string) error {
 	fs := c.flags()
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	pos, err := c.parse(fs, args, "NAME [--json]")
+	name, err := c.parseName(fs, args, "NAME [--json]")
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(pos, 1, "NAME"); err != nil {
-		return err
-	}
-	s, err := c.store()
-	if err != nil {
-		return err
-	}
-	rec, err := s.Get(pos[0])
+	s, rec, err := c.record(name)
 	if err != nil {
 		return err
 	}
@@ -359,18 +351,11 @@ func cmdExport(c *cli, args []string) error {
 	noEncrypt := fs.Bool("no-encrypt", false, "write the private key in clear")
 	passFile := fs.String("pass-file", "", "read the export passphrase from `FILE`")
 	force := fs.Bool("force", false, "overwrite an existing --out file")
-	pos, err := c.parse(fs, args, "NAME [--format pem|p12|jwks] [--out FILE] [--legacy] [--no-encrypt] [--force]")
+	name, err := c.parseName(fs, args, "NAME [--format pem|p12|jwks] [--out FILE] [--legacy] [--no-encrypt] [--force]")
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(pos, 1, "NAME"); err != nil {
-		return err
-	}
-	s, err := c.store()
-	if err != nil {
-		return err
-	}
-	rec, err := s.Get(pos[0])
+	s, rec, err := c.record(name)
 	if err != nil {
 		return err
 	}
@@ -458,25 +443,22 @@ func isTerminal(f *os.File) bool {
 func cmdRemove(c *cli, args []string) error {
 	fs := c.flags()
 	force := fs.Bool("force", false, "remove a CA even when identities it issued are still in the workspace")
-	pos, err := c.parse(fs, args, "NAME [--force]")
+	name, err := c.parseName(fs, args, "NAME [--force]")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 1, "NAME"); err != nil {
 		return err
 	}
 	s, err := c.store()
 	if err != nil {
 		return err
 	}
-	if err := s.Remove(pos[0], *force); err != nil {
+	if err := s.Remove(name, *force); err != nil {
 		var inUse *workspace.InUseError
 		if errors.As(err, &inUse) {
 			return &hintError{err, []string{"remove those identities first, or pass --force to keep them without their CA"}}
 		}
 		return err
 	}
-	fmt.Fprintf(c.stdout, "removed %s\n", pos[0])
+	fmt.Fprintf(c.stdout, "removed %s\n", name)
 	return nil
 }
 
@@ -509,11 +491,7 @@ func cmdPasswd(c *cli, args []string) error {
 	if _, err := c.parse(fs, args, "[--new-passphrase-file F]"); err != nil {
 		return err
 	}
-	s, err := c.store()
-	if err != nil {
-		return err
-	}
-	keys, err := c.unlock(s)
+	s, keys, err := c.unlocked()
 	if err != nil {
 		return err
 	}
@@ -528,13 +506,4 @@ func cmdPasswd(c *cli, args []string) error {
 	}
 	fmt.Fprintln(c.stdout, "passphrase changed")
 	return nil
-}
-
-// chainSubjects is for messages naming a chain.
-func chainSubjects(chain []*x509.Certificate) string {
-	names := make([]string, len(chain))
-	for i, c := range chain {
-		names[i] = safetext.Line(c.Subject.CommonName)
-	}
-	return strings.Join(names, " → ")
 }

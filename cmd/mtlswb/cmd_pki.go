@@ -106,11 +106,8 @@ func pkiCA(c *cli, args []string) error {
 	cf := addCertFlags(fs)
 	parent := fs.String("parent", "", "make an intermediate signed by this workspace `CA`")
 	pathLen := fs.Int("path-len", -2, "how many CAs may follow below this one (default 1 for a root, 0 for an intermediate)")
-	pos, err := c.parse(fs, args, "ca NAME --cn CN [--parent CA] [--days N] [--key TYPE] [--path-len N]")
+	name, err := c.parseName(fs, args, "ca NAME --cn CN [--parent CA] [--days N] [--key TYPE] [--path-len N]")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 1, "NAME"); err != nil {
 		return err
 	}
 	spec, err := cf.spec(3650)
@@ -124,18 +121,14 @@ func pkiCA(c *cli, args []string) error {
 			spec.MaxPathLen = 0
 		}
 	}
-	if err := workspace.ValidateName(pos[0]); err != nil {
+	if err := workspace.ValidateName(name); err != nil {
 		return badInput(err)
 	}
-	s, err := c.store()
+	s, keys, err := c.unlocked()
 	if err != nil {
 		return err
 	}
-	keys, err := c.unlock(s)
-	if err != nil {
-		return err
-	}
-	e, err := s.NewCA(keys, pos[0], *parent, spec)
+	e, err := s.NewCA(keys, name, *parent, spec)
 	if err != nil {
 		return err
 	}
@@ -154,11 +147,8 @@ func pkiIssue(c *cli, args []string) error {
 	fs.Var(&ips, "ip", "IP address SAN (repeatable)")
 	fs.Var(&uris, "uri", "URI SAN, e.g. a SPIFFE ID (repeatable)")
 	fs.Var(&emails, "email", "email SAN (repeatable)")
-	pos, err := c.parse(fs, args, "issue NAME --ca CA --cn CN [--client] [--server] [--dns H]... [--ip IP]... [--uri URI]... [--days N] [--key TYPE]")
+	name, err := c.parseName(fs, args, "issue NAME --ca CA --cn CN [--client] [--server] [--dns H]... [--ip IP]... [--uri URI]... [--days N] [--key TYPE]")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 1, "NAME"); err != nil {
 		return err
 	}
 	if *ca == "" {
@@ -187,18 +177,14 @@ func pkiIssue(c *cli, args []string) error {
 		}
 		spec.URIs = append(spec.URIs, u)
 	}
-	if err := workspace.ValidateName(pos[0]); err != nil {
+	if err := workspace.ValidateName(name); err != nil {
 		return badInput(err)
 	}
-	s, err := c.store()
+	s, keys, err := c.unlocked()
 	if err != nil {
 		return err
 	}
-	keys, err := c.unlock(s)
-	if err != nil {
-		return err
-	}
-	e, err := s.Issue(keys, *ca, pos[0], spec)
+	e, err := s.Issue(keys, *ca, name, spec)
 	if err != nil {
 		return err
 	}
@@ -210,11 +196,8 @@ func pkiSelfSigned(c *cli, args []string) error {
 	fs := c.flags()
 	cf := addCertFlags(fs)
 	fs.Bool("client", true, "EKU clientAuth (always set: this is a client certificate)")
-	pos, err := c.parse(fs, args, "self-signed NAME --cn CN [--client] [--days N] [--key TYPE]")
+	name, err := c.parseName(fs, args, "self-signed NAME --cn CN [--client] [--days N] [--key TYPE]")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 1, "NAME"); err != nil {
 		return err
 	}
 	spec, err := cf.spec(365)
@@ -222,18 +205,14 @@ func pkiSelfSigned(c *cli, args []string) error {
 		return err
 	}
 	spec.Client = true
-	if err := workspace.ValidateName(pos[0]); err != nil {
+	if err := workspace.ValidateName(name); err != nil {
 		return badInput(err)
 	}
-	s, err := c.store()
+	s, keys, err := c.unlocked()
 	if err != nil {
 		return err
 	}
-	keys, err := c.unlock(s)
-	if err != nil {
-		return err
-	}
-	e, err := s.SelfSigned(keys, pos[0], spec)
+	e, err := s.SelfSigned(keys, name, spec)
 	if err != nil {
 		return err
 	}
