@@ -5,16 +5,16 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
+	"github.com/mtlswb/mtlswb/tlsengine/pki"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
@@ -33,20 +33,16 @@ func dnString(der []byte) string {
 func subject(c *x509.Certificate) string { return safetext.Line(c.Subject.String()) }
 func issuer(c *x509.Certificate) string  { return safetext.Line(c.Issuer.String()) }
 
-func fingerprint(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.Raw)
-	return hex.EncodeToString(sum[:])
-}
+func fingerprint(c *x509.Certificate) string { return certinfo.Fingerprint(c) }
 
 func summarize(c *x509.Certificate) *CertSummary {
 	return &CertSummary{Subject: subject(c), Issuer: issuer(c), SHA256: fingerprint(c)}
 }
 
 // selfSigned reports whether c names itself as issuer and its signature
-// verifies with its own key.
-func selfSigned(c *x509.Certificate) bool {
-	return string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignatureFrom(c) == nil
-}
+// verifies with its own key (a self-signed leaf is not a CA, so
+// CheckSignatureFrom would refuse it).
+func selfSigned(c *x509.Certificate) bool { return certinfo.IsSelfSigned(c) }
 
 // issuedBy reports whether parent's name and key signed child.
 func issuedBy(child, parent *x509.Certificate) bool {
@@ -69,27 +65,10 @@ func allowsUsage(c *x509.Certificate, usage x509.ExtKeyUsage) bool {
 
 // ekuNames lists a certificate's extended key usages in words.
 func ekuNames(c *x509.Certificate) string {
-	names := map[x509.ExtKeyUsage]string{
-		x509.ExtKeyUsageAny: "any", x509.ExtKeyUsageServerAuth: "serverAuth",
-		x509.ExtKeyUsageClientAuth: "clientAuth", x509.ExtKeyUsageCodeSigning: "codeSigning",
-		x509.ExtKeyUsageEmailProtection: "emailProtection", x509.ExtKeyUsageTimeStamping: "timeStamping",
-		x509.ExtKeyUsageOCSPSigning: "OCSPSigning",
+	if names := certinfo.ExtKeyUsages(c); len(names) > 0 {
+		return strings.Join(names, ", ")
 	}
-	var out []string
-	for _, u := range c.ExtKeyUsage {
-		if n, ok := names[u]; ok {
-			out = append(out, n)
-		} else {
-			out = append(out, fmt.Sprintf("eku-%d", u))
-		}
-	}
-	for _, oid := range c.UnknownExtKeyUsage {
-		out = append(out, oid.String())
-	}
-	if len(out) == 0 {
-		return "none"
-	}
-	return strings.Join(out, ", ")
+	return "none"
 }
 
 // validity describes why c is not valid at now, or returns "".
@@ -119,17 +98,7 @@ func ago(d time.Duration) string {
 }
 
 // keyType names a public key the way pki.KeyType does.
-func keyType(pub any) string {
-	switch k := pub.(type) {
-	case *ecdsa.PublicKey:
-		return "ec-" + strings.ToLower(strings.ReplaceAll(k.Curve.Params().Name, "-", ""))
-	case *rsa.PublicKey:
-		return fmt.Sprintf("rsa-%d", k.N.BitLen())
-	case ed25519.PublicKey:
-		return "ed25519"
-	}
-	return fmt.Sprintf("%T", pub)
-}
+func keyType(pub any) string { return pki.DescribeKey(pub) }
 
 // schemesFor lists the signature schemes a key can sign a CertificateVerify
 // with at version, mirroring crypto/tls signatureSchemesForCertificate: TLS

@@ -8,7 +8,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/youmark/pkcs8"
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
 )
 
 // pemKDFIterations is the PBKDF2-HMAC-SHA256 count for exported encrypted
@@ -135,13 +136,6 @@ func checkP12Passphrase(pw []byte) error {
 	return nil
 }
 
-// Thumbprint is the RFC 8705 x5t#S256 of cert: the unpadded base64url
-// SHA-256 of its DER.
-func Thumbprint(cert *x509.Certificate) string {
-	sum := sha256.Sum256(cert.Raw)
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // JWK returns cert's public key as an RFC 7517 JSON Web Key, with the
 // certificate itself in x5c and its thumbprint as both kid and x5t#S256, the
 // shape an OAuth server's client registration (RFC 8705) expects.
@@ -150,7 +144,7 @@ func JWK(cert *x509.Certificate) (map[string]any, error) {
 		return nil, errors.New("jwk: no certificate")
 	}
 	b64 := base64.RawURLEncoding.EncodeToString
-	tp := Thumbprint(cert)
+	tp := certinfo.Thumbprint(cert)
 	jwk := map[string]any{
 		"kid":      tp,
 		"x5t#S256": tp,

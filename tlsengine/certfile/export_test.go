@@ -19,6 +19,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
 )
 
@@ -246,7 +247,7 @@ func TestThumbprintMatchesOpenSSL(t *testing.T) {
 		if err != nil {
 			t.Fatalf("openssl fingerprint %q: %v", out, err)
 		}
-		if got, want := Thumbprint(loadCert(t, path)), base64.RawURLEncoding.EncodeToString(raw); got != want {
+		if got, want := certinfo.Thumbprint(loadCert(t, path)), base64.RawURLEncoding.EncodeToString(raw); got != want {
 			t.Errorf("%s: Thumbprint = %s, want %s", k.name, got, want)
 		}
 	}
@@ -262,8 +263,8 @@ func TestJWK(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if jwk["kid"] != Thumbprint(cert) || jwk["x5t#S256"] != Thumbprint(cert) {
-				t.Errorf("kid/x5t#S256 = %v/%v, want %s", jwk["kid"], jwk["x5t#S256"], Thumbprint(cert))
+			if jwk["kid"] != certinfo.Thumbprint(cert) || jwk["x5t#S256"] != certinfo.Thumbprint(cert) {
+				t.Errorf("kid/x5t#S256 = %v/%v, want %s", jwk["kid"], jwk["x5t#S256"], certinfo.Thumbprint(cert))
 			}
 			x5c, _ := jwk["x5c"].([]string)
 			if len(x5c) != 1 {
