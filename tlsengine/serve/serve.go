@@ -5,6 +5,12 @@
 // crypto/tls verifies the client certificates, so the alerts clients see are
 // exactly what a Go server sends; the server handshakes each connection
 // itself, before net/http sees it, to capture the reason for the log.
+//
+// With Config.BoundTokens it also plays an RFC 8705 resource server: a
+// request must carry a bearer JWT whose cnf["x5t#S256"] names the client
+// certificate of its connection. It decodes the token without verifying its
+// signature (anyone can make a token that passes), because its job is to
+// show why a real resource server would refuse a token, not to guard one.
 package serve
 
 import (
@@ -27,6 +33,7 @@ import (
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
+	"github.com/mtlswb/mtlswb/tlsengine/boundtoken"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
@@ -48,7 +55,13 @@ type Config struct {
 	ClientAuth string // Require (default), Request, VerifyIfGiven or None
 	// AllowCN, when set, lets only verified client certificates with one of
 	// these common names through; others get 401 with a JSON reason.
-	AllowCN                []string
+	AllowCN []string
+	// BoundTokens makes every request carry "Authorization: Bearer <JWT>"
+	// whose cnf["x5t#S256"] is the thumbprint of the client certificate of
+	// the connection (RFC 8705 §3); others get 401 with a JSON reason. The
+	// token's signature is NOT verified: this server shows whether a token
+	// is bound, it does not authorize anyone.
+	BoundTokens            bool
 	MinVersion, MaxVersion uint16 // default TLS 1.2 to 1.3
 	Log                    io.Writer
 }
@@ -335,6 +348,19 @@ type Echo struct {
 	ClientCert *EchoCert `json:"client_cert"`
 	// ClientChain names the certificates the client sent after its own.
 	ClientChain []string `json:"client_chain,omitempty"`
+	// BoundToken is the certificate-binding check of the bearer token, with
+	// Config.BoundTokens only.
+	BoundToken *EchoToken `json:"bound_token,omitempty"`
+}
+
+// EchoToken is the RFC 8705 check of a request's bearer token.
+type EchoToken struct {
+	Bound        bool   `json:"bound"`
+	TokenX5tS256 string `json:"token_x5t_s256,omitempty"`
+	CertX5tS256  string `json:"cert_x5t_s256,omitempty"`
+	Reason       string `json:"reason"`
+	// SignatureVerified is always false: the server decodes the token only.
+	SignatureVerified bool `json:"signature_verified"`
 }
 
 // EchoReq describes the request received.
@@ -402,6 +428,18 @@ func (s *Server) echo(w http.ResponseWriter, r *http.Request) {
 			e.OK, status = false, http.StatusUnauthorized
 		}
 	}
+	if s.cfg.BoundTokens {
+		var peer *x509.Certificate
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			peer = r.TLS.PeerCertificates[0]
+		}
+		e.BoundToken = checkToken(r.Header.Get("Authorization"), peer)
+		if !e.BoundToken.Bound && e.Error == "" {
+			e.OK, status, e.Error = false, http.StatusUnauthorized, e.BoundToken.Reason
+			// RFC 6750 §3: a refused bearer token is answered with this header.
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="certificate-bound token check failed"`)
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
@@ -430,6 +468,30 @@ func (s *Server) describe(cs *tls.ConnectionState) *EchoCert {
 		ec.Verified, ec.VerifyError = s.verify(cs.PeerCertificates)
 	}
 	return ec
+}
+
+// checkToken checks the bearer token in authorization against the client
+// certificate peer (nil when the client sent none). Every reason is safe to
+// print: boundtoken sanitizes what it quotes from the token.
+func checkToken(authorization string, peer *x509.Certificate) *EchoToken {
+	et := &EchoToken{}
+	raw, err := boundtoken.FromAuthorization(authorization)
+	if err != nil {
+		et.Reason = err.Error()
+		return et
+	}
+	tok, err := boundtoken.Parse(raw)
+	if err != nil {
+		et.Reason = safetext.Line(err.Error())
+		return et
+	}
+	v, err := boundtoken.Check(tok, peer)
+	if err != nil {
+		et.Reason = safetext.Line(err.Error())
+		return et
+	}
+	et.Bound, et.TokenX5tS256, et.CertX5tS256, et.Reason = v.Bound, v.TokenX5tS256, v.CertX5tS256, v.Reason
+	return et
 }
 
 // connListener hands handshaken connections to http.Server.
