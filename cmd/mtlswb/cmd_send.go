@@ -24,11 +24,14 @@ type tlsFlags struct {
 	timeout                     string
 	asJSON                      bool
 	passFile                    string
+	profile                     string
+	noProfile                   bool
+	set                         map[string]bool // the flags given, which a profile must not override
 }
 
 func addTLSFlags(fs *flag.FlagSet) *tlsFlags {
 	f := &tlsFlags{}
-	fs.StringVar(&f.identity, "identity", "", "present the workspace identity `NAME`")
+	fs.StringVar(&f.identity, "identity", "", "present the workspace identity `NAME`; auto: the one the server's certificate request accepts")
 	fs.StringVar(&f.certFile, "cert", "", "present the certificate in `FILE` (with --key; no workspace needed)")
 	fs.StringVar(&f.keyFile, "key", "", "the private key `FILE` for --cert")
 	fs.StringVar(&f.passFile, "pass-file", "", "passphrase `FILE` for an encrypted --cert/--key")
@@ -41,6 +44,8 @@ func addTLSFlags(fs *flag.FlagSet) *tlsFlags {
 	fs.StringVar(&f.tlsMax, "tls-max", "", "maximum TLS `version`: 1.2 or 1.3")
 	fs.StringVar(&f.timeout, "timeout", "10s", "give up after this `duration`")
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as one JSON object")
+	fs.StringVar(&f.profile, "profile", "", "use profile `NAME` whatever the host (default: the profile matching the URL)")
+	fs.BoolVar(&f.noProfile, "no-profile", false, "use no profile, only the flags given")
 	return f
 }
 
@@ -53,13 +58,14 @@ func cmdSend(c *cli, args []string) error {
 	data := fs.String("d", "", "request body, or @FILE to read it from a file")
 	follow := fs.Bool("follow", false, "follow redirects (by default they are reported, not followed)")
 	proxy := fs.String("proxy", "", "send through an HTTP CONNECT proxy `URL`")
-	pos, err := c.parse(fs, args, "[--identity NAME | --cert FILE --key FILE] [--ca NAME|FILE]... [flags] URL")
+	pos, err := c.parse(fs, args, "[--identity NAME|auto | --cert FILE --key FILE] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] URL")
 	if err != nil {
 		return err
 	}
 	if err := wantArgs(pos, 1, "URL"); err != nil {
 		return err
 	}
+	tf.set = setFlags(fs)
 	body := *data
 	if strings.HasPrefix(body, "@") {
 		b, err := os.ReadFile(body[1:])
@@ -76,13 +82,14 @@ func cmdSend(c *cli, args []string) error {
 func cmdProbe(c *cli, args []string) error {
 	fs := c.flags()
 	tf := addTLSFlags(fs)
-	pos, err := c.parse(fs, args, "[--identity NAME | --cert FILE --key FILE] [--ca NAME|FILE]... [flags] HOST:PORT")
+	pos, err := c.parse(fs, args, "[--identity NAME|auto | --cert FILE --key FILE] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] HOST:PORT")
 	if err != nil {
 		return err
 	}
 	if err := wantArgs(pos, 1, "HOST:PORT"); err != nil {
 		return err
 	}
+	tf.set = setFlags(fs)
 	spec := tf.spec(pos[0])
 	spec.Probe = true
 	return c.attempt(spec, tf)
@@ -95,9 +102,19 @@ func (f *tlsFlags) spec(url string) workspace.RequestSpec {
 	}
 }
 
-// attempt resolves the request, runs it, prints the report and keeps it in
+// attempt applies the matching profile, picks the identity for --identity
+// auto, resolves the request, runs it, prints the report and keeps it in
 // the workspace history when a workspace was used.
 func (c *cli) attempt(spec workspace.RequestSpec, tf *tlsFlags) error {
+	if err := c.chooseProfile(&spec, tf); err != nil {
+		return err
+	}
+	if spec.Identity == autoIdentity {
+		if err := c.chooseAutoIdentity(&spec, tf); err != nil {
+			return err
+		}
+	}
+	tf.identity = spec.Identity
 	req, store, err := c.resolve(spec, tf)
 	if err != nil {
 		return err

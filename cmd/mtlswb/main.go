@@ -54,6 +54,10 @@ func init() {
 		{"send", "[flags] URL", "send a request over mTLS and explain the result", cmdSend},
 		{"probe", "[flags] HOST:PORT", "handshake only: a readable openssl s_client", cmdProbe},
 		{"serve", "--identity NAME [flags]", "run a local mTLS echo server", cmdServe},
+		{"profile", "add|edit|ls|show|rm ...", "bind identities, trust and TLS options to host patterns", cmdProfile},
+		{"env", "ls|use ...", "choose the active environment of profiles", cmdEnv},
+		{"which", "URL [--json]", "show which profile and identity a URL uses, and why", cmdWhich},
+		{"collection", "export|import ...", "share saved requests and their profiles without secrets", cmdCollection},
 		{"demo", "[--keep DIR] [--check]", "a demo workspace and local servers showing every failure", cmdDemo},
 		{"tui", "", "open the terminal UI (the default with no command)", cmdTUI},
 		{"help", "[COMMAND]", "show help for a command", cmdHelp},
@@ -131,7 +135,7 @@ Usage:
 Commands:
 `)
 	for _, cmd := range commands {
-		fmt.Fprintf(c.stdout, "  %-8s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(c.stdout, "  %-10s %s\n", cmd.name, cmd.summary)
 	}
 	fmt.Fprint(c.stdout, `
 Global flags (before or after the command):
