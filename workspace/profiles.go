@@ -512,18 +512,20 @@ type ExplicitFields struct {
 
 // Unusable says why a profile cannot be used as it is, or "" when it can.
 func (p Profile) Unusable() string {
-	var parts []string
+	var parts, flags []string
 	if p.UnboundIdentity != "" {
 		parts = append(parts, fmt.Sprintf("its identity is not bound yet (the collection calls it `%s`)", safetext.Line(p.UnboundIdentity)))
+		flags = append(flags, "--identity NAME")
 	}
 	if len(p.UnboundCAs) > 0 {
-		parts = append(parts, fmt.Sprintf("CA(s) %s are not bound yet", quoteNames(p.UnboundCAs)))
+		parts = append(parts, fmt.Sprintf("CA %s not bound yet", quoteNames(p.UnboundCAs)))
+		flags = append(flags, "--ca NAME")
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("profile `%s`: %s; bind them with `mtlswb profile edit %s --identity NAME --ca NAME`",
-		safetext.Line(p.Name), strings.Join(parts, " and "), safetext.Line(p.Name))
+	return fmt.Sprintf("profile `%s`: %s; bind with `mtlswb profile edit %s %s`",
+		safetext.Line(p.Name), strings.Join(parts, " and "), safetext.Line(p.Name), strings.Join(flags, " "))
 }
 
 func quoteNames(names []string) string {
@@ -998,9 +1000,10 @@ type CollectionProfile struct {
 }
 
 // ExportCollection builds a collection of the saved requests named (all
-// when none are) and every profile with a rule matching one of their URLs,
-// in any environment. notes say what was redacted.
-func (s *Store) ExportCollection(names []string) (c *Collection, notes []string, err error) {
+// when none are), every profile with a rule matching one of their URLs, in
+// any environment, and the profiles named in withProfiles. notes say what
+// was redacted.
+func (s *Store) ExportCollection(names, withProfiles []string) (c *Collection, notes []string, err error) {
 	c = &Collection{Format: CollectionFormat, Version: collectionVersion, Requests: []CollectionRequest{}, Profiles: []CollectionProfile{}}
 	err = s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRequests)
@@ -1019,6 +1022,12 @@ func (s *Store) ExportCollection(names []string) (c *Collection, notes []string,
 			return err
 		}
 		needed := map[string]bool{}
+		for _, name := range withProfiles {
+			if tx.Bucket(bucketProfiles).Get([]byte(name)) == nil {
+				return &NotFoundError{What: "profile", Name: name}
+			}
+			needed[name] = true
+		}
 		for _, name := range want {
 			v := b.Get([]byte(name))
 			if v == nil {

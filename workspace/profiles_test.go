@@ -391,7 +391,7 @@ func TestCollectionHoldsNoSecret(t *testing.T) {
 	if err := f.s.SaveRequest(SavedRequest{Name: "orders", Spec: specJSON}); err != nil {
 		t.Fatal(err)
 	}
-	c, notes, err := f.s.ExportCollection(nil)
+	c, notes, err := f.s.ExportCollection(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

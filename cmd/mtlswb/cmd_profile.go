@@ -472,11 +472,12 @@ func envList(c *cli, args []string) error {
 }
 
 const collectionUsage = `Usage:
-  mtlswb collection export [--out FILE] [--force] [REQUEST...]
+  mtlswb collection export [--out FILE] [--force] [--profile NAME]... [REQUEST...]
   mtlswb collection import FILE [--bind SHARED=LOCAL]...
 
-A collection is saved requests (all, or those named) and the profiles whose
-rules match their URLs, in a plain JSON file to share. It names identities
+A collection is saved requests (all, or those named), the profiles whose
+rules match their URLs and those named with --profile, in a plain JSON file
+to share. It names identities
 and CAs but holds no key, certificate, passphrase or path; header values and
 URL parameters that look like credentials are replaced by REDACTED.
 Importing binds the names to your records: a name you have is used as is,
@@ -505,7 +506,9 @@ func collectionExport(c *cli, args []string) error {
 	fs := c.flags()
 	out := fs.String("out", "", "write to `FILE` instead of stdout")
 	force := fs.Bool("force", false, "overwrite --out FILE when it exists")
-	pos, err := c.parse(fs, args, "export [--out FILE] [--force] [REQUEST...]")
+	var profiles stringList
+	fs.Var(&profiles, "profile", "also export profile `NAME` (repeatable)")
+	pos, err := c.parse(fs, args, "export [--out FILE] [--force] [--profile NAME]... [REQUEST...]")
 	if err != nil {
 		return err
 	}
@@ -513,7 +516,7 @@ func collectionExport(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	col, notes, err := s.ExportCollection(pos)
+	col, notes, err := s.ExportCollection(pos, profiles)
 	if err != nil {
 		return err
 	}
