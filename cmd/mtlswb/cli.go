@@ -281,9 +281,14 @@ func (c *cli) colour(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// writeJSON prints v as one JSON document: indented for a person at a
+// terminal, compact for a program (indenting 10,000 `ls` entries costs more
+// than reading them from the workspace).
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		enc.SetIndent("", "  ")
+	}
 	return enc.Encode(v)
 }
 

@@ -262,7 +262,7 @@ func TestRoundTripExportImport(t *testing.T) {
 		t.Error("legacy p12 round trip changed the fingerprint")
 	}
 	// The exported key still signs for the same certificate: serve with it.
-	if r := fresh.ok("show", "rsa-joe", "--json"); !strings.Contains(r.stdout, `"has_key": true`) {
+	if r := fresh.ok("show", "rsa-joe", "--json"); !strings.Contains(r.stdout, `"has_key":true`) {
 		t.Errorf("imported identity has no key: %s", r.stdout)
 	}
 }

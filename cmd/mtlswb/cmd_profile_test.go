@@ -144,6 +144,13 @@ func TestWhichJSON(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.stdout), &sel); err != nil {
 				t.Fatalf("stdout is not one JSON object: %v\n%s", err, r.stdout)
 			}
+			// Goldens are indented for reading; the CLI prints compact JSON
+			// when stdout is not a terminal.
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, []byte(r.stdout), "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			r.stdout = pretty.String()
 			path := filepath.Join("..", "..", "testdata", "which", name+".golden")
 			if *updateWhich {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

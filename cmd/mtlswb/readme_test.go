@@ -41,7 +41,9 @@ func TestREADMEReferenceMatchesCommands(t *testing.T) {
 			continue
 		}
 		args := []string{words[0]}
-		if words[0] == "pki" && len(words) > 1 {
+		// A subcommand is a lowercase word after the command ("pki ca",
+		// "profile add"); NAME, [flags] and a|b alternatives are not.
+		if len(words) > 1 && regexp.MustCompile(`^[a-z][a-z-]*$`).MatchString(words[1]) {
 			args = append(args, words[1])
 		}
 		help := e.run(append(args, "--help")...)
