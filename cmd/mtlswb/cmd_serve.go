@@ -25,7 +25,9 @@ func cmdServe(c *cli, args []string) error {
 	clientAuth := fs.String("client-auth", "require", "require, request, verify-if-given or none")
 	tlsMin := fs.String("tls-min", "", "minimum TLS `version`: 1.2 or 1.3")
 	tlsMax := fs.String("tls-max", "", "maximum TLS `version`: 1.2 or 1.3")
-	synopsis := "--identity NAME [--ca NAME|FILE]... [--addr 127.0.0.1:8443] [--client-auth require|request|verify-if-given|none] [--allow-cn CN]... [--tls-min V] [--tls-max V]"
+	boundTokens := fs.Bool("bound-tokens", false, "require an Authorization: Bearer JWT whose cnf.x5t#S256 is the client certificate's thumbprint (RFC 8705); "+
+		"others get 401 with a JSON reason. The token's signature is NOT verified")
+	synopsis := "--identity NAME [--ca NAME|FILE]... [--addr 127.0.0.1:8443] [--client-auth require|request|verify-if-given|none] [--allow-cn CN]... [--bound-tokens] [--tls-min V] [--tls-max V]"
 	pos, err := c.parse(fs, args, synopsis)
 	if err != nil {
 		return err
@@ -41,7 +43,10 @@ func cmdServe(c *cli, args []string) error {
 	if (*identity == "") == (*certFile == "") {
 		return usagef("give the server's certificate: --identity NAME, or --cert FILE --key FILE")
 	}
-	cfg := serve.Config{ClientAuth: *clientAuth, AllowCN: allowCN, Log: c.stderr}
+	if *boundTokens && *clientAuth == "none" {
+		return usagef("--bound-tokens needs client certificates to bind to: use --client-auth request (self-signed clients) or require")
+	}
+	cfg := serve.Config{ClientAuth: *clientAuth, AllowCN: allowCN, BoundTokens: *boundTokens, Log: c.stderr}
 	if cfg.MinVersion, err = workspace.ParseTLSVersion(*tlsMin); err != nil {
 		return usagef("--tls-min: %v", err)
 	}
@@ -105,6 +110,9 @@ func cmdServe(c *cli, args []string) error {
 	}
 	fmt.Fprintf(c.stderr, "serving mTLS on https://%s (client auth: %s, trusted client CAs: %s); Ctrl-C stops\n",
 		ln.Addr(), *clientAuth, caList(cfg.ClientCAs))
+	if *boundTokens {
+		fmt.Fprintln(c.stderr, "requests need a bearer token bound to their client certificate (cnf.x5t#S256); token signatures are NOT verified")
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
