@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -173,7 +172,7 @@ func tokenCheck(c *cli, args []string) error {
 	if *certFile != "" {
 		whose = "the certificate in " + res.Identity
 	}
-	res.Verdict = tokenVerdict(res, v, whose)
+	res.Verdict = v.Explain(whose)
 	if !v.Bound {
 		if other, enc := matchIdentity(entries, tok.X5tS256, res.Identity); other != "" {
 			res.Matches = &other
@@ -193,32 +192,14 @@ func tokenCheck(c *cli, args []string) error {
 	return nil
 }
 
-// tokenVerdict says in one line how the token relates to the certificate
-// whose ("joe's certificate").
-func tokenVerdict(res tokenCheckResult, v boundtoken.Verdict, whose string) string {
-	switch {
-	case v.Bound:
-		return fmt.Sprintf("the token's cnf.x5t#S256 is the thumbprint of %s", whose)
-	case v.SameCertWrongEncoding == boundtoken.Hex || v.SameCertWrongEncoding == boundtoken.HexColons:
-		return fmt.Sprintf("the token names %s, but writes its SHA-256 as %s — the classic hex-vs-base64url mistake; "+
-			"RFC 8705 wants unpadded base64url (%s), and resource servers compare the strings, so they refuse this token", whose, v.SameCertWrongEncoding, res.IdentityX5tS256)
-	case v.SameCertWrongEncoding != "":
-		return fmt.Sprintf("the token names %s, but as %s; RFC 8705 wants unpadded base64url (%s), "+
-			"and resource servers compare the strings, so they refuse this token", whose, v.SameCertWrongEncoding, res.IdentityX5tS256)
-	}
-	return fmt.Sprintf("the token is bound to certificate %s, not to %s (%s)", v.TokenX5tS256, whose, res.IdentityX5tS256)
-}
-
 // matchIdentity finds the workspace identity, other than self, whose
 // certificate the thumbprint x5t names in any encoding Digest knows.
 func matchIdentity(entries []workspace.Entry, x5t, self string) (string, boundtoken.Encoding) {
-	sum, enc, ok := boundtoken.Digest(x5t)
-	if !ok {
-		return "", ""
-	}
-	want := hex.EncodeToString(sum)
 	for _, e := range entries {
-		if e.Kind == workspace.KindIdentity && e.Name != self && strings.EqualFold(e.SHA256, want) {
+		if e.Kind != workspace.KindIdentity || e.Name == self {
+			continue
+		}
+		if enc, ok := boundtoken.Names(x5t, e.SHA256); ok {
 			return e.Name, enc
 		}
 	}

@@ -74,7 +74,7 @@ func TestTokenCheck(t *testing.T) {
 			stdout: []string{"warning: the token expired at 2023-11-14T22:13:20Z"}},
 		"no cnf": {token: boundtokentest.Token(boundtokentest.Claims("joe")), code: 2,
 			stdout: []string{"NOT CERTIFICATE-BOUND", "cnf.x5t#S256  (none)"}, stderr: "token has no cnf.x5t#S256 (not certificate-bound)"},
-		"dpop": {token: boundtokentest.Token(dpop), code: 2, stderr: "bound to a DPoP key"},
+		"dpop":   {token: boundtokentest.Token(dpop), code: 2, stderr: "bound to a DPoP key"},
 		"opaque": {token: "2YotnFZFEjr1zCsicMWpAA", code: 2, stderr: "token is not a JWT"},
 	}
 	for name, tc := range cases {

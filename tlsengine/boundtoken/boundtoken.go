@@ -300,6 +300,45 @@ func Check(t *Token, cert *x509.Certificate) (Verdict, error) {
 	return v, nil
 }
 
+// Explain says in one sentence how the token relates to the certificate,
+// which the caller names in whose ("joe's certificate"). The CLI and the TUI
+// print it, so both say the same thing. It is meant for a verdict without
+// error; an unbound token's Reason says why by itself.
+func (v Verdict) Explain(whose string) string {
+	switch {
+	case v.TokenX5tS256 == "":
+		return v.Reason
+	case v.Bound:
+		return fmt.Sprintf("the token's cnf.x5t#S256 is the thumbprint of %s", whose)
+	case v.CertX5tS256 == "":
+		return fmt.Sprintf("the token is bound to certificate %s, and there is no certificate to compare it with", v.TokenX5tS256)
+	case v.SameCertWrongEncoding == Hex || v.SameCertWrongEncoding == HexColons:
+		return fmt.Sprintf("the token names %s, but writes its SHA-256 as %s — the classic hex-vs-base64url mistake; "+
+			"RFC 8705 wants unpadded base64url (%s), and resource servers compare the strings, so they refuse this token",
+			whose, v.SameCertWrongEncoding, v.CertX5tS256)
+	case v.SameCertWrongEncoding != "":
+		return fmt.Sprintf("the token names %s, but as %s; RFC 8705 wants unpadded base64url (%s), "+
+			"and resource servers compare the strings, so they refuse this token", whose, v.SameCertWrongEncoding, v.CertX5tS256)
+	}
+	return fmt.Sprintf("the token is bound to certificate %s, not to %s (%s)", v.TokenX5tS256, whose, v.CertX5tS256)
+}
+
+// Names reports whether the thumbprint x5t, in any encoding Digest knows,
+// is the certificate whose hex SHA-256 fingerprint is fingerprint (the form
+// a keystore lists), and in which encoding. Callers loop over their
+// certificates with it to say "that is the thumbprint of identity bob".
+func Names(x5t, fingerprint string) (Encoding, bool) {
+	sum, enc, ok := Digest(x5t)
+	if !ok {
+		return "", false
+	}
+	fp, err := hex.DecodeString(fingerprint)
+	if err != nil || !bytes.Equal(fp, sum) {
+		return "", false
+	}
+	return enc, true
+}
+
 // FromAuthorization takes the token out of an HTTP Authorization header
 // value. The scheme is case-insensitive (RFC 7235 §2.1).
 func FromAuthorization(h string) (string, error) {

@@ -277,3 +277,60 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestExplain(t *testing.T) {
+	joe, bob := newCert(t, "joe"), newCert(t, "bob")
+	sum := sha256.Sum256(joe.Raw)
+	cases := map[string]struct {
+		tok  string
+		cert *x509.Certificate
+		want string
+	}{
+		"bound":   {boundtokentest.BoundTo("joe", joe), joe, "the token's cnf.x5t#S256 is the thumbprint of joe's cert"},
+		"other":   {boundtokentest.BoundTo("joe", bob), joe, "the token is bound to certificate " + boundtoken.Thumbprint(bob) + ", not to joe's cert (" + boundtoken.Thumbprint(joe) + ")"},
+		"hex":     {boundtokentest.WithX5t("joe", hex.EncodeToString(sum[:])), joe, "classic hex-vs-base64url mistake"},
+		"padded":  {boundtokentest.WithX5t("joe", base64.URLEncoding.EncodeToString(sum[:])), joe, "but as base64url with padding"},
+		"no cert": {boundtokentest.BoundTo("joe", joe), nil, "there is no certificate to compare it with"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			tok, err := boundtoken.Parse(tc.tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := boundtoken.Check(tok, tc.cert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.Explain("joe's cert"); !strings.Contains(got, tc.want) {
+				t.Errorf("Explain = %q, want it to contain %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNames(t *testing.T) {
+	joe, bob := newCert(t, "joe"), newCert(t, "bob")
+	sum := sha256.Sum256(joe.Raw)
+	fp := hex.EncodeToString(sum[:])
+	cases := map[string]struct {
+		x5t, fingerprint string
+		enc              boundtoken.Encoding
+		ok               bool
+	}{
+		"base64url":       {boundtoken.Thumbprint(joe), fp, boundtoken.Base64URL, true},
+		"hex":             {fp, fp, boundtoken.Hex, true},
+		"upper hex":       {strings.ToUpper(fp), fp, boundtoken.Hex, true},
+		"other cert":      {boundtoken.Thumbprint(bob), fp, "", false},
+		"garbage":         {"nope", fp, "", false},
+		"bad fingerprint": {boundtoken.Thumbprint(joe), "zz", "", false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			enc, ok := boundtoken.Names(tc.x5t, tc.fingerprint)
+			if enc != tc.enc || ok != tc.ok {
+				t.Errorf("Names = %q, %v; want %q, %v", enc, ok, tc.enc, tc.ok)
+			}
+		})
+	}
+}
