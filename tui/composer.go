@@ -102,6 +102,11 @@ type composerScreen struct {
 	caList   []workspace.Entry
 	verdicts map[string]tlsengine.IdentityVerdict
 
+	// profiles feed the live "which" line; profilesStale asks for them
+	// again after the workspace changed.
+	profiles      workspace.ProfileSet
+	profilesStale bool
+
 	picking pickMode
 	pick    winList
 	filter  textinput.Model
@@ -117,10 +122,10 @@ type composerScreen struct {
 }
 
 func newComposerScreen(sh *shared) *composerScreen {
-	s := &composerScreen{sh: sh, keys: newComposerKeys()}
+	s := &composerScreen{sh: sh, keys: newComposerKeys(), profilesStale: true}
 	s.url = newInput("https://localhost:8443/")
 	s.sni = newInput("default: the URL's host")
-	s.timeout = newInput("10s")
+	s.timeout = newInput(defaultTimeout)
 	s.headers = newArea("Name: value, one per line")
 	s.body = newArea("request body")
 	s.filter = textinput.New()
@@ -152,6 +157,9 @@ func newArea(placeholder string) textarea.Model {
 	return a
 }
 
+// defaultTimeout is the form's timeout until the user changes it.
+const defaultTimeout = "10s"
+
 // reset starts a new request: GET, system roots trusted, nothing else.
 func (s *composerScreen) reset() {
 	s.method = 0
@@ -159,7 +167,7 @@ func (s *composerScreen) reset() {
 	s.headers.SetValue("")
 	s.body.SetValue("")
 	s.sni.SetValue("")
-	s.timeout.SetValue("10s")
+	s.timeout.SetValue(defaultTimeout)
 	s.tlsMin, s.tlsMax = 0, 0
 	s.insecure = false
 	s.identity = ""
@@ -196,10 +204,11 @@ func (s *composerScreen) setEntries(all []workspace.Entry) {
 			s.caList = append(s.caList, e)
 		}
 	}
+	s.profilesStale = true
 	// A record renamed or removed by the CLI drops out of the request. The
 	// name set is built only when something needs checking: with 100k
 	// entries it would cost more than the rest of the reload.
-	if s.identity == "" && len(s.cas) == 0 {
+	if specialIdentity(s.identity) && len(s.cas) == 0 {
 		return
 	}
 	names := make(map[string]bool, len(s.cas)+1)
@@ -208,7 +217,7 @@ func (s *composerScreen) setEntries(all []workspace.Entry) {
 			names[e.Name] = true
 		}
 	}
-	if s.identity != "" && !names[s.identity] {
+	if !specialIdentity(s.identity) && !names[s.identity] {
 		s.sh.host.setInfo("identity " + safetext.Line(s.identity) + " is no longer in the workspace")
 		s.identity = ""
 	}
@@ -236,6 +245,9 @@ func (s *composerScreen) loadSpec(spec workspace.RequestSpec) {
 	s.tlsMin, s.tlsMax = versionIndex(spec.TLSMin), versionIndex(spec.TLSMax)
 	s.insecure = spec.Insecure
 	s.identity = spec.Identity
+	if spec.Identity == "auto" {
+		s.identity = identityAuto
+	}
 	s.systemRoots = spec.SystemRoots
 	for _, c := range spec.CAs {
 		s.cas[c] = true
@@ -280,6 +292,12 @@ func (s *composerScreen) spec(probe bool) workspace.RequestSpec {
 	}
 	if s.tlsMax > 0 {
 		sp.TLSMax = tlsVersions[s.tlsMax]
+	}
+	switch s.identity {
+	case identityNone:
+		sp.Identity = ""
+	case identityAuto:
+		sp.Identity = "auto"
 	}
 	return sp
 }
@@ -369,11 +387,31 @@ func (s *composerScreen) send(probe bool) tea.Cmd {
 		s.sh.host.setError(errors.New("the URL is empty: type an https:// URL (or host:port to probe)"))
 		return nil
 	}
-	start := func(keys *workspace.Keys) tea.Cmd {
+	spec, using, err := s.withProfile(spec)
+	if err != nil {
+		s.sh.host.setError(err)
+		return nil
+	}
+	if using != "" {
+		s.sh.host.setInfo(safetext.Line(using))
+	}
+	if spec.Identity == "auto" {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.reqID++
 		s.cancel, s.sending, s.probe, s.started = cancel, true, probe, s.sh.now()
-		return tea.Batch(s.spin.Tick, sendCmd(ctx, s.sh.store, keys, s.sh.engine, s.reqID, spec))
+		return tea.Batch(s.spin.Tick, autoProbeCmd(ctx, s.sh.store, s.sh.engine, s.reqID, spec))
+	}
+	return s.start(spec, "")
+}
+
+// start sends spec; with an identity the keys must be unlocked first. note,
+// when set, heads the report's warnings (how the identity was chosen).
+func (s *composerScreen) start(spec workspace.RequestSpec, note string) tea.Cmd {
+	start := func(keys *workspace.Keys) tea.Cmd {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.reqID++
+		s.cancel, s.sending, s.probe, s.started = cancel, true, spec.Probe, s.sh.now()
+		return tea.Batch(s.spin.Tick, withNote(sendCmd(ctx, s.sh.store, keys, s.sh.engine, s.reqID, spec), note))
 	}
 	if spec.Identity == "" {
 		return start(nil)
@@ -391,8 +429,16 @@ func (s *composerScreen) cancelSend() {
 	s.sh.host.setInfo("request cancelled")
 }
 
-// updateBackground keeps the spinner turning while another screen shows.
+// updateBackground keeps the spinner turning while another screen shows,
+// and takes the answers of commands the composer started.
 func (s *composerScreen) updateBackground(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case profilesLoadedMsg:
+		s.setProfiles(msg)
+		return nil
+	case autoChosenMsg:
+		return s.autoChosen(msg)
+	}
 	if t, ok := msg.(spinner.TickMsg); ok && s.sending {
 		var c tea.Cmd
 		s.spin, c = s.spin.Update(t)
@@ -402,6 +448,17 @@ func (s *composerScreen) updateBackground(msg tea.Msg) tea.Cmd {
 }
 
 func (s *composerScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case profilesLoadedMsg:
+		s.setProfiles(msg)
+		return nil
+	case autoChosenMsg:
+		return s.autoChosen(msg)
+	}
+	return tea.Batch(s.loadProfiles(), s.updateForm(msg))
+}
+
+func (s *composerScreen) updateForm(msg tea.Msg) tea.Cmd {
 	if t, ok := msg.(spinner.TickMsg); ok {
 		if !s.sending {
 			return nil
@@ -513,7 +570,9 @@ func (s *composerScreen) cycle(d int) {
 	case cfTrust:
 		s.systemRoots = !s.systemRoots
 	case cfIdentity:
-		names := append([]string{""}, s.identNames()...)
+		// The special choices come last, so → from the default reaches
+		// the first identity.
+		names := append(append([]string{identityByProfile}, s.identNames()...), identityNone, identityAuto)
 		cur := 0
 		for i, n := range names {
 			if n == s.identity {
@@ -538,7 +597,9 @@ func (s *composerScreen) openPicker(mode pickMode) tea.Cmd {
 	var rows []row
 	switch mode {
 	case pickIdentity:
-		rows = append(rows, row{key: "", text: "(none: send no client certificate)", hay: "none"})
+		rows = append(rows, row{key: identityByProfile, text: "(default: the matching profile's identity, else none)", hay: "default profile none"})
+		rows = append(rows, row{key: identityAuto, text: "auto: probe the server and take the one identity it accepts", hay: "auto"})
+		rows = append(rows, row{key: identityNone, text: "(none: send no client certificate, whatever the profiles say)", hay: "none"})
 		for _, e := range s.idents {
 			r := row{key: e.Name, text: safetext.Line(e.Name) + "  " + safetext.Line(e.SubjectCN), hay: strings.ToLower(e.Name + " " + e.SubjectCN), badges: entryBadges(e, now)}
 			if v, ok := s.verdicts[e.Name]; ok {
@@ -655,20 +716,32 @@ func (s *composerScreen) saveForm() tea.Cmd {
 func (s *composerScreen) preflight() (present string, warns []string) {
 	now := s.sh.now()
 	spec := s.spec(false)
-	if s.identity == "" {
+	ident, via := s.identity, ""
+	if ident == identityByProfile {
+		if sel, ok := s.selection(); ok && sel.Matched {
+			ident, via = sel.Chosen.Identity, " from profile "+safetext.Line(sel.Profile)
+			if u := sel.Chosen.Unusable(); u != "" {
+				warns = append(warns, u)
+			}
+		}
+	}
+	switch ident {
+	case identityByProfile, identityNone:
 		present = "no client certificate"
 		warns = append(warns, "no identity chosen: a server that requires client certificates will refuse")
-	} else {
+	case identityAuto:
+		present = "the identity the server accepts (auto: a probe decides first)"
+	default:
 		var e *workspace.Entry
 		for i := range s.idents {
-			if s.idents[i].Name == s.identity {
+			if s.idents[i].Name == ident {
 				e = &s.idents[i]
 			}
 		}
 		if e == nil {
-			present = safetext.Line(s.identity) + " (not in the workspace)"
+			present = safetext.Line(ident) + via + " (not in the workspace)"
 		} else {
-			present = fmt.Sprintf("%s (CN=%s, expires %s)", safetext.Line(e.Name), safetext.Line(e.SubjectCN), e.NotAfter.UTC().Format("2006-01-02"))
+			present = fmt.Sprintf("%s%s (CN=%s, expires %s)", safetext.Line(e.Name), via, safetext.Line(e.SubjectCN), e.NotAfter.UTC().Format("2006-01-02"))
 			switch {
 			case now.After(e.NotAfter):
 				warns = append(warns, "the identity's certificate has expired: servers will reject it")
@@ -681,7 +754,7 @@ func (s *composerScreen) preflight() (present string, warns []string) {
 				warns = append(warns, "the identity's EKU lacks clientAuth: servers that check usage will reject it")
 			}
 		}
-		if v, ok := s.verdicts[s.identity]; ok && !v.Accepted {
+		if v, ok := s.verdicts[ident]; ok && !v.Accepted {
 			warns = append(warns, "last attempt: the server would not accept it: "+safetext.Line(v.Reason))
 		}
 	}
@@ -722,6 +795,9 @@ func (s *composerScreen) view() string {
 	present, warns := s.preflight()
 	b.WriteString(st.title.Render("Pre-flight") + "\n")
 	b.WriteString(cut("→ presents "+present, s.w) + "\n")
+	if which := s.whichLine(); which != "" {
+		b.WriteString(st.dim.Render(cut("→ "+which, s.w)) + "\n")
+	}
 	if s.insecure {
 		b.WriteString(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)) + "\n")
 	}
@@ -760,7 +836,16 @@ func (s *composerScreen) fieldLine(f cField) string {
 		val = indentRest(s.body.View(), 13)
 	case cfIdentity:
 		name := "(none)"
-		if s.identity != "" {
+		switch s.identity {
+		case identityByProfile:
+			if sel, ok := s.selection(); ok && sel.Matched {
+				name = "(profile " + safetext.Line(sel.Profile) + ": " + safetext.Line(sel.Identity) + ")"
+			}
+		case identityNone:
+			name = "(none, whatever the profiles say)"
+		case identityAuto:
+			name = "auto"
+		default:
 			name = safetext.Line(s.identity)
 		}
 		val = "◂ " + name + " ▸"
