@@ -106,6 +106,7 @@ type composerScreen struct {
 	// again after the workspace changed.
 	profiles      workspace.ProfileSet
 	profilesStale bool
+	which         whichCache
 
 	picking pickMode
 	pick    winList

@@ -77,6 +77,16 @@ func (s *composerScreen) setProfiles(msg profilesLoadedMsg) {
 		return
 	}
 	s.profiles = msg.set
+	s.which = whichCache{}
+}
+
+// whichCache keeps the last selection: a render asks for it three times,
+// and with 1,000 profiles one Select takes about 4 ms.
+type whichCache struct {
+	url string
+	sel workspace.Selection
+	ok  bool
+	set bool
 }
 
 // selection is the profile the URL now typed would use; ok is false when
@@ -86,11 +96,12 @@ func (s *composerScreen) selection() (workspace.Selection, bool) {
 		return workspace.Selection{}, false
 	}
 	u := strings.TrimSpace(s.url.Value())
-	sel, err := s.profiles.Select(u)
-	if err != nil {
-		return workspace.Selection{}, false
+	if s.which.set && s.which.url == u {
+		return s.which.sel, s.which.ok
 	}
-	return sel, true
+	sel, err := s.profiles.Select(u)
+	s.which = whichCache{url: u, sel: sel, ok: err == nil, set: true}
+	return sel, err == nil
 }
 
 // whichLine is the live answer to `mtlswb which URL` under the URL.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -462,4 +463,19 @@ func marshalPKCS8(t *testing.T, p pki.Pair) (string, error) {
 	t.Helper()
 	der, err := x509.MarshalPKCS8PrivateKey(p.Key)
 	return base64.StdEncoding.EncodeToString(der)[:40], err
+}
+
+// BenchmarkSelect1000: the composer selects on every render, so a large
+// profile set must stay well under a frame.
+func BenchmarkSelect1000(b *testing.B) {
+	var ps ProfileSet
+	for i := range 1000 {
+		ps.Profiles = append(ps.Profiles, prof(fmt.Sprintf("p%04d", i), "", fmt.Sprintf("*.s%d.example", i), fmt.Sprintf("api.s%d.example:8443", i)))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if sel, err := ps.Select("https://x.s999.example/"); err != nil || sel.Profile != "p0999" {
+			b.Fatalf("%+v %v", sel.Profile, err)
+		}
+	}
 }
