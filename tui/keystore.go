@@ -31,7 +31,7 @@ type keystoreKeys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Filter, Sort, Open, Pane, Back          key.Binding
 	Import, Issue, Rename, Delete, Export   key.Binding
-	Copy                                    key.Binding
+	Copy, Token                             key.Binding
 }
 
 func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
@@ -53,9 +53,12 @@ func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
 		Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
 		Export:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy fingerprint")),
+		Token:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "check token (RFC 8705)")),
 	}
 	if kind != workspace.KindCA {
 		k.Issue.SetEnabled(false)
+	} else {
+		k.Token.SetEnabled(false)
 	}
 	return k
 }
@@ -68,7 +71,7 @@ func (k keystoreKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Filter, k.Sort, k.Open, k.Pane, k.Back},
-		{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy},
+		{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
 	}
 }
 
@@ -81,10 +84,10 @@ const (
 
 // keystoreScreen lists identities or CAs with a detail pane.
 type keystoreScreen struct {
-	sh      *shared
-	kind    workspace.Kind
-	keys    keystoreKeys
-	list    winList
+	sh   *shared
+	kind workspace.Kind
+	keys keystoreKeys
+	list winList
 	// entries points into mine, so a 100k-row reload assigns pointers, not
 	// 200-byte structs.
 	entries map[string]*workspace.Entry
@@ -443,6 +446,8 @@ func (s *keystoreScreen) actionKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.sh.host.openForm(f)
 	case key.Matches(msg, k.Export):
 		return s.exportForm(e)
+	case key.Matches(msg, k.Token):
+		return s.tokenCheckForm(e)
 	case key.Matches(msg, k.Copy):
 		s.sh.host.setInfo("copied the SHA-256 fingerprint of " + safetext.Line(e.Name) + " (OSC 52)")
 		return tea.SetClipboard(e.SHA256)
