@@ -575,6 +575,33 @@ func decodeProfile(k, v []byte) (Profile, error) {
 	return sp.Profile, nil
 }
 
+// renameInProfiles follows a record's rename in every profile that names it,
+// in the rename's transaction, so no profile is left pointing at a name that
+// is gone.
+func renameInProfiles(tx *bolt.Tx, old, new string) error {
+	ps, err := readProfiles(tx)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps.Profiles {
+		changed := false
+		if p.Identity == old {
+			p.Identity, changed = new, true
+		}
+		for i, ca := range p.CAs {
+			if ca == old {
+				p.CAs[i], changed = new, true
+			}
+		}
+		if changed {
+			if err := putProfile(tx, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func putProfile(tx *bolt.Tx, p Profile) error {
 	v, err := json.Marshal(storedProfile{V: profileFormat, Profile: p})
 	if err != nil {

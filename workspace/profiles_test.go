@@ -479,3 +479,24 @@ func BenchmarkSelect1000(b *testing.B) {
 		}
 	}
 }
+
+func TestRenameCarriesProfiles(t *testing.T) {
+	f := newFixture(t, false)
+	s := f.s
+	if err := s.AddProfile(Profile{Name: "p", Hosts: []string{"api.example"}, Identity: "joe", CAs: []string{"devroot"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rename("joe", "joe2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rename("devroot", "root2"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Profile("p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Identity != "joe2" || len(p.CAs) != 1 || p.CAs[0] != "root2" {
+		t.Errorf("profile after renames: identity %q, CAs %v; want joe2, [root2]", p.Identity, p.CAs)
+	}
+}

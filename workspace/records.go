@@ -452,7 +452,10 @@ func (s *Store) Rename(old, new string) error {
 			return err
 		}
 		fp := sha256.Sum256(body.Chain[0])
-		return tx.Bucket(bucketFingerprints).Put(fp[:], []byte(new))
+		if err := tx.Bucket(bucketFingerprints).Put(fp[:], []byte(new)); err != nil {
+			return err
+		}
+		return renameInProfiles(tx, old, new)
 	})
 }
 
