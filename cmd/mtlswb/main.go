@@ -54,7 +54,7 @@ func init() {
 		{"send", "[flags] URL", "send a request over mTLS and explain the result", cmdSend},
 		{"probe", "[flags] HOST:PORT", "handshake only: a readable openssl s_client", cmdProbe},
 		{"serve", "--identity NAME [flags]", "run a local mTLS echo server", cmdServe},
-		{"token", "check TOKEN|@FILE|- --identity NAME [--json]", "is an OAuth token bound to this certificate? (RFC 8705)", cmdToken},
+		{"token", "check TOKEN|@FILE|- --identity NAME [--json]", "check that an access token is bound to a certificate (RFC 8705)", cmdToken},
 		{"profile", "add|edit|ls|show|rm ...", "bind identities, trust and TLS options to host patterns", cmdProfile},
 		{"env", "ls|use ...", "choose the active environment of profiles", cmdEnv},
 		{"which", "URL [--json]", "show which profile and identity a URL uses, and why", cmdWhich},
