@@ -334,3 +334,38 @@ func TestNames(t *testing.T) {
 		})
 	}
 }
+
+// TestStandardTypesOnly keeps the package usable from the engine, serve and
+// the TUI alike: no terminal UI, no workspace, no database.
+func TestStandardTypesOnly(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/mtlswb/mtlswb/tlsengine/boundtoken").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, bad := range []string{"charm.land/", "github.com/charmbracelet/", "go.etcd.io/bbolt", "github.com/mtlswb/mtlswb/workspace", "github.com/mtlswb/mtlswb/tui"} {
+			if strings.HasPrefix(dep, bad) {
+				t.Errorf("boundtoken depends on %s", dep)
+			}
+		}
+	}
+}
+
+// BenchmarkParseCheck is the work serve --bound-tokens adds to a request.
+func BenchmarkParseCheck(b *testing.B) {
+	p, err := pki.NewRoot(pki.Spec{CN: "joe", Client: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := "Bearer " + boundtokentest.BoundTo("joe", p.Cert)
+	b.ReportAllocs()
+	for b.Loop() {
+		tok, err := boundtoken.Parse(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v, err := boundtoken.Check(tok, p.Cert); err != nil || !v.Bound {
+			b.Fatal(v, err)
+		}
+	}
+}
