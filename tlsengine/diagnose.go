@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -570,12 +571,38 @@ func (a *attempt) diagnoseHTTP(h *HTTPInfo) *Failure {
 		}
 	}
 	f.Detail = said
-	if !h.BodyBinary && h.BodyPreview != "" {
-		line := strings.TrimSpace(strings.SplitN(h.BodyPreview, "\n", 2)[0])
-		if r := []rune(line); len(r) > 200 {
-			line = string(r[:200]) + "…"
-		}
-		f.Detail += ": " + line
+	if reason := bodyReason(h); reason != "" {
+		f.Detail += ": " + reason
 	}
 	return f
+}
+
+// bodyReason is what an error body says, in one line: the message field of
+// a JSON error (a JSON body's first line is only "{"), else the first
+// non-empty line of text.
+func bodyReason(h *HTTPInfo) string {
+	if h.BodyBinary || h.BodyPreview == "" {
+		return ""
+	}
+	var doc map[string]any
+	if json.Unmarshal(h.Body, &doc) == nil {
+		for _, k := range []string{"error_description", "message", "reason", "error", "detail", "title"} {
+			if v, ok := doc[k].(string); ok && strings.TrimSpace(v) != "" {
+				return clip(safetext.Line(strings.TrimSpace(v)), 200)
+			}
+		}
+	}
+	for _, line := range strings.Split(h.BodyPreview, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return clip(line, 200)
+		}
+	}
+	return ""
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }

@@ -262,15 +262,20 @@ func printShow(w io.Writer, r showResult, now time.Time) {
 	for depth, link := range r.Chain {
 		fmt.Fprintf(w, "  %s└─ %s\n", strings.Repeat("   ", depth), link.Subject)
 	}
-	verdict := "verifies against the workspace's CAs"
-	if !r.Verifies {
-		verdict = "does NOT verify against the workspace's CAs"
+	switch {
+	case r.Kind == workspace.KindIdentity && i.SelfSigned:
+		// Nothing issued it, so there is no chain to verify: servers trust the
+		// certificate itself (RFC 8705 self_signed_tls_client_auth).
+		fmt.Fprintln(w, "  self-signed: no CA to verify against; a server must trust this certificate or its key itself")
+	case r.Verifies:
+		fmt.Fprintln(w, "  verifies against the workspace's CAs")
+	default:
+		fmt.Fprintf(w, "  does NOT verify against the workspace's CAs")
+		if r.VerifyNote != "" {
+			fmt.Fprintf(w, ": %s", r.VerifyNote)
+		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "  %s", verdict)
-	if r.VerifyNote != "" {
-		fmt.Fprintf(w, ": %s", r.VerifyNote)
-	}
-	fmt.Fprintln(w)
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "\nwarning: %s\n", warn)
 	}
