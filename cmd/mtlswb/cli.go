@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -290,6 +291,28 @@ func writeJSON(w io.Writer, v any) error {
 		enc.SetIndent("", "  ")
 	}
 	return enc.Encode(v)
+}
+
+// writeJSONArray is writeJSON for long arrays: off a terminal it encodes
+// one element at a time through a buffer, so 10,000 entries never sit in one
+// growing encoder buffer.
+func writeJSONArray[T any](w io.Writer, items []T) error {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return writeJSON(w, items)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	bw.WriteByte('[')
+	for i := range items {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		if err := enc.Encode(&items[i]); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
 }
 
 // usageError is a mistake in how a command was called (exit 2).
