@@ -373,3 +373,31 @@ func TestImportEncryptedFile(t *testing.T) {
 		t.Errorf("the imported identity is not selected: %q", m.ids.list.selectedKey())
 	}
 }
+
+// TestFirstRunDemoIsLabelled: choosing the demo on the first-run screen opens
+// it with the demo's guide and badge, as `mtlswb demo` does.
+func TestFirstRunDemoIsLabelled(t *testing.T) {
+	ws := newTestWorkspace(t, false)
+	demoPath := ws.copyOf(t)
+	cleaned := false
+	m := New(Options{
+		WorkspacePath: filepath.Join(t.TempDir(), "none.db"),
+		StartDemo:     func() (string, func(), error) { return demoPath, func() { cleaned = true }, nil },
+		DemoGuide:     "DEMO GUIDE: send a saved request",
+		Now:           func() time.Time { return fixedNow },
+	}).(*model)
+	m.sh.pollEvery = 0
+	start(t, m, 100, 30)
+	if !strings.Contains(plainView(m), "Open the demo") {
+		t.Fatalf("first-run screen does not offer the demo:\n%s", plainView(m))
+	}
+	_, cmd := m.Update(demoStartedMsg{path: demoPath, cleanup: func() { cleaned = true }})
+	drive(t, m, cmd)
+	view := plainView(m)
+	if !strings.Contains(view, "DEMO GUIDE: send a saved request") || !strings.Contains(view, "DEMO") {
+		t.Errorf("the demo opened from the first-run screen is not labelled:\n%s", view)
+	}
+	if m.cleanup == nil || cleaned {
+		t.Error("the demo's cleanup must be kept for exit, not run yet")
+	}
+}

@@ -35,6 +35,7 @@ type Options struct {
 	Engine        func(ctx context.Context, req tlsengine.Request) tlsengine.Report // nil = tlsengine.Run (tests inject)
 	StartDemo     func() (workspacePath string, cleanup func(), err error)          // nil = hide the demo choice
 	Guide         string                                                            // optional on-screen guide text (demo)
+	DemoGuide     string                                                            // the guide shown once the first-run demo starts
 	Now           func() time.Time                                                  // nil = time.Now (golden tests pin it)
 }
 
@@ -231,6 +232,11 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case demoStartedMsg:
 		m.cleanup = msg.cleanup
 		m.opts.WorkspacePath, m.sh.path = msg.path, msg.path
+		if m.opts.DemoGuide != "" {
+			// The demo is labelled as such wherever it shows.
+			m.sh.guide = m.opts.DemoGuide
+			m.layout()
+		}
 		return m, openWorkspaceCmd(msg.path)
 	case entriesLoadedMsg:
 		m.gen = msg.gen

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mtlswb/mtlswb/tui"
+	"github.com/mtlswb/mtlswb/workspace/demo"
 )
 
 func cmdTUI(c *cli, args []string) error {
@@ -20,7 +21,7 @@ func cmdTUI(c *cli, args []string) error {
 	if err := c.needTerminal(); err != nil {
 		return err
 	}
-	return tui.Run(c.ctx, tui.Options{WorkspacePath: path, StartDemo: startDemo})
+	return tui.Run(c.ctx, tui.Options{WorkspacePath: path, StartDemo: startDemo, DemoGuide: demo.Guide})
 }
 
 // needTerminal refuses to start the TUI without a terminal, with the way out,
