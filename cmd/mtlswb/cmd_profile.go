@@ -213,11 +213,7 @@ func profileList(c *cli, args []string) error {
 	if _, err := c.parse(fs, args, "ls [--json]"); err != nil {
 		return err
 	}
-	s, err := c.store()
-	if err != nil {
-		return err
-	}
-	ps, err := s.Profiles()
+	ps, err := c.profiles()
 	if err != nil {
 		return err
 	}
@@ -275,29 +271,22 @@ func profileTrust(p workspace.Profile) string {
 func profileShow(c *cli, args []string) error {
 	fs := c.flags()
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	pos, err := c.parse(fs, args, "show NAME [--json]")
+	name, err := c.parseName(fs, args, "show NAME [--json]")
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(pos, 1, "NAME"); err != nil {
-		return err
-	}
-	s, err := c.store()
-	if err != nil {
-		return err
-	}
-	ps, err := s.Profiles()
+	ps, err := c.profiles()
 	if err != nil {
 		return err
 	}
 	var p *workspace.Profile
 	for i := range ps.Profiles {
-		if ps.Profiles[i].Name == pos[0] {
+		if ps.Profiles[i].Name == name {
 			p = &ps.Profiles[i]
 		}
 	}
 	if p == nil {
-		return &workspace.NotFoundError{What: "profile", Name: pos[0]}
+		return &workspace.NotFoundError{What: "profile", Name: name}
 	}
 	active := p.Env == "" || p.Env == ps.ActiveEnv
 	if *asJSON {
@@ -427,11 +416,7 @@ func envList(c *cli, args []string) error {
 	if _, err := c.parse(fs, args, "ls [--json]"); err != nil {
 		return err
 	}
-	s, err := c.store()
-	if err != nil {
-		return err
-	}
-	ps, err := s.Profiles()
+	ps, err := c.profiles()
 	if err != nil {
 		return err
 	}
@@ -600,4 +585,13 @@ func collectionImport(c *cli, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "imported %d request(s) and %d profile(s)\n", len(res.Requests), len(res.Profiles))
 	return nil
+}
+
+// profiles opens the workspace and reads its profiles.
+func (c *cli) profiles() (workspace.ProfileSet, error) {
+	s, err := c.store()
+	if err != nil {
+		return workspace.ProfileSet{}, err
+	}
+	return s.Profiles()
 }
