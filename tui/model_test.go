@@ -401,3 +401,37 @@ func TestFirstRunDemoIsLabelled(t *testing.T) {
 		t.Error("the demo's cleanup must be kept for exit, not run yet")
 	}
 }
+
+// TestNoticesChangesFromAnotherProcess: a record the CLI adds while the TUI
+// is open shows up at the next poll, without a restart.
+func TestNoticesChangesFromAnotherProcess(t *testing.T) {
+	ws := newTestWorkspace(t, false)
+	path := ws.copyOf(t)
+	m := newTestModel(t, path, nil)
+	start(t, m, 120, 40)
+	if strings.Contains(plainView(m), "newcomer") {
+		t.Fatal("newcomer is there before it was added")
+	}
+	// What `mtlswb import` in another terminal does: its own Store, its own
+	// open-transaction-close.
+	other, err := workspace.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := other.Unlock(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := pki.NewRoot(pki.Spec{CN: "newcomer", Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Add(keys, []workspace.NewRecord{{Kind: workspace.KindIdentity, Name: "newcomer", Chain: []*x509.Certificate{root.Cert}, Key: root.Key}}); err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := m.Update(pollTickedMsg{})
+	drive(t, m, cmd)
+	if !strings.Contains(plainView(m), "newcomer") {
+		t.Errorf("the TUI did not pick up the record added by another process:\n%s", plainView(m))
+	}
+}

@@ -218,5 +218,11 @@ func TestE2ETUI(t *testing.T) {
 	// Both attempts are in History.
 	tm.keys("4")
 	tm.waitFor("history", "client-cert-required", "200")
+
+	// The CLI in another terminal keeps working while the TUI is open, and
+	// the TUI shows what it did without a restart.
+	cliRun(t, bin, env, "pki", "issue", "newcomer", "--ca", "root", "--cn", "newcomer")
+	tm.keys("1")
+	tm.waitFor("identity added by the CLI", "newcomer")
 	tm.keys("q")
 }
