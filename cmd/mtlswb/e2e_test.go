@@ -223,6 +223,8 @@ func TestE2ETUI(t *testing.T) {
 	// the TUI shows what it did without a restart.
 	cliRun(t, bin, env, "pki", "issue", "newcomer", "--ca", "root", "--cn", "newcomer")
 	tm.keys("1")
+	tm.waitFor("identities again, 3 now (one filtered in)", "1/1 of 3")
+	tm.keys("Escape") // clears the "jo" filter
 	tm.waitFor("identity added by the CLI", "newcomer")
 	tm.keys("q")
 }
