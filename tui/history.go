@@ -17,19 +17,14 @@ import (
 )
 
 type historyKeys struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Filter, Open, Pane, Resend, Edit        key.Binding
-	Mark, Compare, Delete                   key.Binding
+	listKeys
+	Filter, Open, Pane, Resend, Edit key.Binding
+	Mark, Compare, Delete            key.Binding
 }
 
 func newHistoryKeys() historyKeys {
 	return historyKeys{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		listKeys: newListKeys(),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open/load")),
 		Pane:     key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "history/saved")),
@@ -47,7 +42,7 @@ func (k historyKeys) ShortHelp() []key.Binding {
 
 func (k historyKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		k.listKeys.help(),
 		{k.Filter, k.Open, k.Pane, k.Resend, k.Edit},
 		{k.Mark, k.Compare, k.Delete},
 	}
@@ -198,18 +193,7 @@ func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
 	}
 	k := s.keys
 	switch {
-	case key.Matches(km, k.Up):
-		l.move(-1)
-	case key.Matches(km, k.Down):
-		l.move(1)
-	case key.Matches(km, k.PageUp):
-		l.move(-l.height)
-	case key.Matches(km, k.PageDown):
-		l.move(l.height)
-	case key.Matches(km, k.Top):
-		l.top()
-	case key.Matches(km, k.Bottom):
-		l.bottom()
+	case k.navigate(l, km):
 	case key.Matches(km, k.Pane):
 		if s.pane == paneHistory {
 			s.pane = paneSaved

@@ -28,20 +28,15 @@ const expiringSoon = 30 * 24 * time.Hour
 const wideLayout = 100
 
 type keystoreKeys struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Filter, Sort, Open, Pane, Back          key.Binding
-	Import, Issue, Rename, Delete, Export   key.Binding
-	Copy, Token                             key.Binding
+	listKeys
+	Filter, Sort, Open, Pane, Back        key.Binding
+	Import, Issue, Rename, Delete, Export key.Binding
+	Copy, Token                           key.Binding
 }
 
 func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
 	k := keystoreKeys{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		listKeys: newListKeys(),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort name/expiry")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
@@ -69,7 +64,7 @@ func (k keystoreKeys) ShortHelp() []key.Binding {
 
 func (k keystoreKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		k.listKeys.help(),
 		{k.Filter, k.Sort, k.Open, k.Pane, k.Back},
 		{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
 	}
@@ -353,18 +348,7 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.actionKey(msg)
 	}
 	switch {
-	case key.Matches(msg, k.Up):
-		s.list.move(-1)
-	case key.Matches(msg, k.Down):
-		s.list.move(1)
-	case key.Matches(msg, k.PageUp):
-		s.list.move(-s.list.height)
-	case key.Matches(msg, k.PageDown):
-		s.list.move(s.list.height)
-	case key.Matches(msg, k.Top):
-		s.list.top()
-	case key.Matches(msg, k.Bottom):
-		s.list.bottom()
+	case k.navigate(&s.list, msg):
 	case key.Matches(msg, k.Filter):
 		s.filtering = true
 		return s.filter.Focus()

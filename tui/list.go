@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -32,6 +34,47 @@ type row struct {
 	hay    string
 	badges []badge
 	mark   string // a one-cell marker drawn before the text ("*" marked, "✓" accepted)
+}
+
+// listKeys move the cursor of a list; every list screen embeds them.
+type listKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+}
+
+func newListKeys() listKeys {
+	return listKeys{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+	}
+}
+
+func (k listKeys) help() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// navigate moves l for a navigation key and reports whether msg was one.
+func (k listKeys) navigate(l *winList, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		l.move(-1)
+	case key.Matches(msg, k.Down):
+		l.move(1)
+	case key.Matches(msg, k.PageUp):
+		l.move(-l.height)
+	case key.Matches(msg, k.PageDown):
+		l.move(l.height)
+	case key.Matches(msg, k.Top):
+		l.top()
+	case key.Matches(msg, k.Bottom):
+		l.bottom()
+	default:
+		return false
+	}
+	return true
 }
 
 // winList is a list that renders only the rows in its window. bubbles' list
