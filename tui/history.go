@@ -65,6 +65,7 @@ type historyScreen struct {
 	byID   map[uint64]workspace.HistoryEntry
 	specs  map[string]workspace.SavedRequest
 	marked uint64
+	newest uint64 // the newest attempt seen: a newer one gets the cursor
 
 	filtering bool
 	filter    textinput.Model
@@ -125,6 +126,12 @@ func (s *historyScreen) setHistory(entries []workspace.HistoryEntry) {
 		}
 	}
 	s.hist.setRows(rows)
+	// A new attempt (sent from the composer, or by the CLI) takes the cursor,
+	// so History opens on what just happened.
+	if len(entries) > 0 && entries[0].ID > s.newest {
+		s.newest = entries[0].ID
+		s.hist.selectKey(strconv.FormatUint(s.newest, 10))
+	}
 }
 
 func (s *historyScreen) setSaved(saved []workspace.SavedRequest) {

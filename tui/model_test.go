@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"crypto/x509"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -433,5 +434,26 @@ func TestNoticesChangesFromAnotherProcess(t *testing.T) {
 	drive(t, m, cmd)
 	if !strings.Contains(plainView(m), "newcomer") {
 		t.Errorf("the TUI did not pick up the record added by another process:\n%s", plainView(m))
+	}
+}
+
+// TestHistoryCursorFollowsNewAttempt: a new attempt takes the cursor, even
+// when the cursor was on an older one.
+func TestHistoryCursorFollowsNewAttempt(t *testing.T) {
+	m := newTestModel(t, "unused", nil)
+	h := m.history
+	at := fixedNow
+	entry := func(id uint64) workspace.HistoryEntry {
+		return workspace.HistoryEntry{ID: id, At: at, Method: "GET", URL: fmt.Sprintf("https://h/%d", id), OK: true, Status: 200}
+	}
+	h.setHistory([]workspace.HistoryEntry{entry(2), entry(1)})
+	h.hist.selectKey("1")
+	h.setHistory([]workspace.HistoryEntry{entry(2), entry(1)}) // a reload with nothing new
+	if got := h.hist.selectedKey(); got != "1" {
+		t.Fatalf("a reload moved the cursor to %s", got)
+	}
+	h.setHistory([]workspace.HistoryEntry{entry(3), entry(2), entry(1)})
+	if got := h.hist.selectedKey(); got != "3" {
+		t.Errorf("cursor on %s after a new attempt, want 3", got)
 	}
 }
