@@ -103,7 +103,7 @@ func TestProgramRealSend(t *testing.T) {
 	sendKeys(tm, "shift+tab", "shift+tab", "shift+tab", "shift+tab") // Response -> Verdict
 	waitOutput(t, tm, "[Verdict]")
 	sendKeys(tm, "4")
-	waitOutput(t, tm, "2/2")
+	waitOutput(t, tm, "1/2") // the newest attempt has the cursor
 	sendKeys(tm, "q")
 
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*model)
