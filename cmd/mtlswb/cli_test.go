@@ -454,3 +454,19 @@ func TestHelpForEveryCommand(t *testing.T) {
 		t.Errorf("unknown command: %s", r)
 	}
 }
+
+func TestSelfSignedWithSANs(t *testing.T) {
+	e := newEnv(t)
+	e.ok("pki", "self-signed", "svc", "--cn", "svc", "--uri", "spiffe://example.org/svc", "--dns", "svc.example", "--ip", "127.0.0.1")
+	var shown showResult
+	if err := json.Unmarshal([]byte(e.ok("show", "svc", "--json").stdout), &shown); err != nil {
+		t.Fatal(err)
+	}
+	if shown.AuthMethod != "self_signed_tls_client_auth" || len(shown.Cert.SPIFFEIDs) != 1 ||
+		len(shown.Cert.DNSNames) != 1 || len(shown.Cert.IPAddresses) != 1 {
+		t.Errorf("show: auth %q, SPIFFE %v, DNS %v, IP %v", shown.AuthMethod, shown.Cert.SPIFFEIDs, shown.Cert.DNSNames, shown.Cert.IPAddresses)
+	}
+	if r := e.run("pki", "self-signed", "bad", "--cn", "bad", "--uri", "not a uri"); r.code != exitUsage {
+		t.Errorf("a bad --uri: %s", r)
+	}
+}

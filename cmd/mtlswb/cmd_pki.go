@@ -17,7 +17,7 @@ const pkiUsage = `Usage:
   mtlswb pki issue NAME --ca CA --cn CN [--client] [--server] [--dns H]... [--ip IP]...
                    [--uri URI]... [--email E]... [--days N] [--key TYPE]
                    [--not-before T] [--not-after T]
-  mtlswb pki self-signed NAME --cn CN [--client] [--days N] [--key TYPE]
+  mtlswb pki self-signed NAME --cn CN [--client] [--dns H]... [--uri URI]... [--days N] [--key TYPE]
 
 Makes a development PKI in the workspace: the openssl recipe of every mTLS
 tutorial, in one command. Keys are sealed in the workspace; CAs made here can
@@ -53,9 +53,10 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // certFlags are the flags every pki subcommand shares.
 type certFlags struct {
-	cn, key             string
-	days                int
-	notBefore, notAfter string
+	cn, key                string
+	days                   int
+	notBefore, notAfter    string
+	dns, ips, uris, emails stringList
 }
 
 func addCertFlags(fs *flag.FlagSet) *certFlags {
@@ -65,6 +66,10 @@ func addCertFlags(fs *flag.FlagSet) *certFlags {
 	fs.IntVar(&f.days, "days", 0, "validity in days (default 365; CAs 3650)")
 	fs.StringVar(&f.notBefore, "not-before", "", "start of validity (RFC 3339 or YYYY-MM-DD)")
 	fs.StringVar(&f.notAfter, "not-after", "", "end of validity (RFC 3339 or YYYY-MM-DD)")
+	fs.Var(&f.dns, "dns", "DNS name SAN (repeatable)")
+	fs.Var(&f.ips, "ip", "IP address SAN (repeatable)")
+	fs.Var(&f.uris, "uri", "URI SAN, e.g. a SPIFFE ID (repeatable)")
+	fs.Var(&f.emails, "email", "email SAN (repeatable)")
 	return f
 }
 
@@ -85,6 +90,21 @@ func (f *certFlags) spec(defaultDays int) (pki.Spec, error) {
 	}
 	if spec.NotAfter, err = parseTime("--not-after", f.notAfter); err != nil {
 		return pki.Spec{}, err
+	}
+	spec.DNSNames, spec.Emails = f.dns, f.emails
+	for _, s := range f.ips {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return pki.Spec{}, usagef("--ip %q is not an IP address", s)
+		}
+		spec.IPs = append(spec.IPs, ip)
+	}
+	for _, s := range f.uris {
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme == "" {
+			return pki.Spec{}, usagef("--uri %q is not an absolute URI (e.g. spiffe://example.org/service)", s)
+		}
+		spec.URIs = append(spec.URIs, u)
 	}
 	return spec, nil
 }
@@ -142,12 +162,7 @@ func pkiIssue(c *cli, args []string) error {
 	ca := fs.String("ca", "", "the workspace `CA` that signs (required)")
 	client := fs.Bool("client", false, "EKU clientAuth (the default when neither --client nor --server is given)")
 	server := fs.Bool("server", false, "EKU serverAuth")
-	var dns, ips, uris, emails stringList
-	fs.Var(&dns, "dns", "DNS name SAN (repeatable)")
-	fs.Var(&ips, "ip", "IP address SAN (repeatable)")
-	fs.Var(&uris, "uri", "URI SAN, e.g. a SPIFFE ID (repeatable)")
-	fs.Var(&emails, "email", "email SAN (repeatable)")
-	name, err := c.parseName(fs, args, "issue NAME --ca CA --cn CN [--client] [--server] [--dns H]... [--ip IP]... [--uri URI]... [--days N] [--key TYPE]")
+	name, err := c.parseName(fs, args, "issue NAME --ca CA --cn CN [--client] [--server] [--dns H]... [--ip IP]... [--uri URI]... [--email E]... [--days N] [--key TYPE]")
 	if err != nil {
 		return err
 	}
@@ -161,21 +176,6 @@ func pkiIssue(c *cli, args []string) error {
 	spec.Client, spec.Server = *client, *server
 	if !*client && !*server {
 		spec.Client = true
-	}
-	spec.DNSNames, spec.Emails = dns, emails
-	for _, s := range ips {
-		ip := net.ParseIP(s)
-		if ip == nil {
-			return usagef("--ip %q is not an IP address", s)
-		}
-		spec.IPs = append(spec.IPs, ip)
-	}
-	for _, s := range uris {
-		u, err := url.Parse(s)
-		if err != nil || u.Scheme == "" {
-			return usagef("--uri %q is not an absolute URI (e.g. spiffe://example.org/service)", s)
-		}
-		spec.URIs = append(spec.URIs, u)
 	}
 	if err := workspace.ValidateName(name); err != nil {
 		return badInput(err)
@@ -196,7 +196,7 @@ func pkiSelfSigned(c *cli, args []string) error {
 	fs := c.flags()
 	cf := addCertFlags(fs)
 	fs.Bool("client", true, "EKU clientAuth (always set: this is a client certificate)")
-	name, err := c.parseName(fs, args, "self-signed NAME --cn CN [--client] [--days N] [--key TYPE]")
+	name, err := c.parseName(fs, args, "self-signed NAME --cn CN [--client] [--dns H]... [--ip IP]... [--uri URI]... [--email E]... [--days N] [--key TYPE]")
 	if err != nil {
 		return err
 	}
