@@ -125,6 +125,21 @@ type InUseError struct {
 	Identities []string
 }
 
+// ProfileUseError says profiles still name the record being removed.
+type ProfileUseError struct {
+	Name     string
+	Profiles []string
+}
+
+func (e *ProfileUseError) Error() string {
+	names := make([]string, len(e.Profiles))
+	for i, n := range e.Profiles {
+		names[i] = "`" + safetext.Line(n) + "`"
+	}
+	return fmt.Sprintf("`%s` is used by profile %s; edit or remove the profile first, or force the removal (the profile then refuses to send until it is edited)",
+		safetext.Line(e.Name), strings.Join(names, ", "))
+}
+
 func (e *InUseError) Error() string {
 	names := make([]string, len(e.Identities))
 	for i, n := range e.Identities {

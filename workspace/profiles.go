@@ -602,6 +602,21 @@ func renameInProfiles(tx *bolt.Tx, old, new string) error {
 	return nil
 }
 
+// profilesUsing names the profiles whose identity or CAs are name.
+func profilesUsing(tx *bolt.Tx, name string) ([]string, error) {
+	ps, err := readProfiles(tx)
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	for _, p := range ps.Profiles {
+		if p.Identity == name || slices.Contains(p.CAs, name) {
+			users = append(users, p.Name)
+		}
+	}
+	return users, nil
+}
+
 func putProfile(tx *bolt.Tx, p Profile) error {
 	v, err := json.Marshal(storedProfile{V: profileFormat, Profile: p})
 	if err != nil {

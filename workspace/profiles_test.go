@@ -305,8 +305,9 @@ func TestProfileLifecycleAndEnvs(t *testing.T) {
 		}
 	})
 
-	// A removed identity makes the profile unusable, and Which says so.
-	must(f.s.Remove("joe", false))
+	// A removed identity (forced: profiles use it) makes the profile
+	// unusable, and Which says so.
+	must(f.s.Remove("joe", true))
 	if sel, err = f.s.Which("https://api.partner.example/"); err != nil || len(sel.Problems) == 0 || !strings.Contains(sel.Problems[0], "profile edit staging") {
 		t.Fatalf("dangling identity: %+v, %v", sel.Problems, err)
 	}
@@ -498,5 +499,21 @@ func TestRenameCarriesProfiles(t *testing.T) {
 	}
 	if p.Identity != "joe2" || len(p.CAs) != 1 || p.CAs[0] != "root2" {
 		t.Errorf("profile after renames: identity %q, CAs %v; want joe2, [root2]", p.Identity, p.CAs)
+	}
+}
+
+func TestRemoveRefusesRecordUsedByProfile(t *testing.T) {
+	f := newFixture(t, false)
+	if err := f.s.AddProfile(Profile{Name: "p", Hosts: []string{"api.example"}, Identity: "joe", CAs: []string{"devroot"}}); err != nil {
+		t.Fatal(err)
+	}
+	var used *ProfileUseError
+	requireUnchanged(t, f.s.Path(), func() {
+		if err := f.s.Remove("joe", false); !errors.As(err, &used) || used.Profiles[0] != "p" {
+			t.Fatalf("Remove(joe) = %v, want a ProfileUseError naming p", err)
+		}
+	})
+	if err := f.s.Remove("joe", true); err != nil {
+		t.Fatalf("forced removal: %v", err)
 	}
 }

@@ -477,6 +477,15 @@ func (s *Store) Remove(name string, force bool) error {
 				return &InUseError{CA: name, Identities: issued}
 			}
 		}
+		if !force {
+			users, err := profilesUsing(tx, name)
+			if err != nil {
+				return err
+			}
+			if len(users) > 0 {
+				return &ProfileUseError{Name: name, Profiles: users}
+			}
+		}
 		fp := sha256.Sum256(body.Chain[0])
 		if err := deleteRecord(tx, name); err != nil {
 			return err

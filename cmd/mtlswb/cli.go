@@ -357,11 +357,12 @@ func exitCode(err error) int {
 	var taken *workspace.NameTakenError
 	var dup *workspace.DuplicateError
 	var inUse *workspace.InUseError
+	var profileUse *workspace.ProfileUseError
 	var format *certfile.FormatError
 	var unmatched *certfile.UnmatchedKeyError
 	switch {
 	case errors.As(err, &usage), errors.As(err, &bad),
-		errors.As(err, &taken), errors.As(err, &dup), errors.As(err, &inUse),
+		errors.As(err, &taken), errors.As(err, &dup), errors.As(err, &inUse), errors.As(err, &profileUse),
 		errors.As(err, &format), errors.As(err, &unmatched),
 		errors.Is(err, workspace.ErrWrongPassphrase), errors.Is(err, workspace.ErrNotFound),
 		errors.Is(err, certfile.ErrWrongPassphrase), errors.Is(err, certfile.ErrEncrypted),

@@ -452,7 +452,7 @@ func isTerminal(f *os.File) bool {
 
 func cmdRemove(c *cli, args []string) error {
 	fs := c.flags()
-	force := fs.Bool("force", false, "remove a CA even when identities it issued are still in the workspace")
+	force := fs.Bool("force", false, "remove even a CA whose identities are still in the workspace, or a record profiles use")
 	name, err := c.parseName(fs, args, "NAME [--force]")
 	if err != nil {
 		return err

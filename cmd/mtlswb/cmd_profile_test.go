@@ -270,7 +270,10 @@ func TestSendUsesMatchingProfile(t *testing.T) {
 	// A profile whose identity was removed is refused at send time with a
 	// way out, not silently skipped.
 	e.ok("profile", "add", "other", "--host", "127.0.0.1", "--identity", "ann")
-	e.ok("rm", "ann")
+	if r := e.run("rm", "ann"); r.code != exitUsage || !strings.Contains(r.stderr, "profile `other`") {
+		t.Errorf("rm of an identity a profile uses must be refused, naming the profile: %s", r)
+	}
+	e.ok("rm", "ann", "--force")
 	r = e.run("send", "https://127.0.0.1:"+port+"/")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "profile edit other --identity NAME") {
 		t.Errorf("dangling profile identity: %s", r)
