@@ -279,7 +279,10 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.lastKey = m.sh.now()
 		then := m.afterUnlock
 		m.afterUnlock = nil
-		m.setInfo("keys unlocked for this session (L locks)")
+		if m.encrypted {
+			// A workspace without a passphrase has nothing to unlock or lock.
+			m.setInfo("keys unlocked for this session (L locks)")
+		}
 		if then != nil {
 			return m, then(msg.keys)
 		}
