@@ -310,9 +310,17 @@ func (a *attempt) serverFailure(f *Failure, fx facts) {
 			}
 			f.Summary = fmt.Sprintf("the server's chain is incomplete: it does not send the intermediate %s", nameList(names))
 			f.Detail = "the chain verifies once the intermediate from your CAs is added, so the server's configuration is missing it"
+			workaround := "as a workaround, trust the intermediate for this request"
+			if held := a.knownNamesOf(sc.missing); len(held) > 0 {
+				quoted := make([]string, len(held))
+				for i, n := range held {
+					quoted[i] = quoteName(n)
+				}
+				workaround = fmt.Sprintf("as a workaround, trust %s for this request (--ca %s, or the composer's trust picker)", nameList(quoted), safetext.Line(held[0]))
+			}
 			f.Hints = []string{
 				"the server must send its certificate followed by the intermediate(s) (for nginx: ssl_certificate pointing at the full chain)",
-				"as a workaround, trust the intermediate for this request",
+				workaround,
 			}
 		} else {
 			f.Summary = fmt.Sprintf("the server sent only its own certificate, issued by %s, which is not a trusted root: its chain is likely incomplete", issuer(leaf))
@@ -605,4 +613,18 @@ func clip(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
+}
+
+// knownNamesOf names the caller's CAs (Request.KnownCAs) that hold certs.
+func (a *attempt) knownNamesOf(certs []*x509.Certificate) []string {
+	var names []string
+	for _, k := range a.req.KnownCAs {
+		for _, c := range k.Chain {
+			if contains(certs, c) {
+				names = append(names, k.Name)
+				break
+			}
+		}
+	}
+	return names
 }

@@ -130,7 +130,10 @@ func TestScenarios(t *testing.T) {
 				r.KnownCAs = []tlsengine.NamedChain{{Name: "test-intermediate", Chain: []*x509.Certificate{f.inter.Cert, f.root.Cert}}}
 			}),
 			probe: true, want: tlsengine.ServerChainIncomplete, phase: tlsengine.PhaseHandshake,
-			check: summaryContains("CN=Test Intermediate")},
+			check: func(t *testing.T, r tlsengine.Report) {
+				summaryContains("CN=Test Intermediate")(t, r)
+				hintContains("trust `test-intermediate` for this request (--ca test-intermediate")(t, r)
+			}},
 		"complete chain": {addr: serveWith(func(f *fixture, c *serve.Config) { c.Cert = tlstest.TLSCert(f.serverOld, f.inter.Cert) }),
 			req: withClient(ec), probe: true},
 		"version mismatch min 1.3": {addr: openssl("-tls1_2"),
