@@ -401,93 +401,6 @@ func TestCollectionExportImport(t *testing.T) {
 	}
 }
 
-// readmeStep is one `$ mtlswb ...` line of a README transcript and what it
-// must print. An empty want means the output is not checked (it holds
-// dates); the exit code always is.
-type readmeStep struct {
-	line     int
-	args     []string
-	wantCode int
-	want     string
-}
-
-// readmeTranscript reads the ```console blocks of a README section.
-func readmeTranscript(t *testing.T, readme, heading string) []readmeStep {
-	t.Helper()
-	_, sec, ok := strings.Cut(readme, "\n"+heading+"\n")
-	if !ok {
-		t.Fatalf("README has no %q section", heading)
-	}
-	if i := strings.Index(sec, "\n## "); i >= 0 {
-		sec = sec[:i]
-	}
-	var steps []readmeStep
-	var cur *readmeStep
-	in := false
-	for i, l := range strings.Split(sec, "\n") {
-		switch {
-		case !in && l == "```console":
-			in = true
-		case in && l == "```":
-			in, cur = false, nil
-		case in && strings.HasPrefix(l, "$ "):
-			cmd, ok := strings.CutPrefix(l, "$ mtlswb ")
-			if !ok {
-				t.Fatalf("README line %q: only mtlswb commands can be run", l)
-			}
-			words, comment := shellWords(t, cmd)
-			st := readmeStep{line: i, args: words}
-			if n, ok := strings.CutPrefix(strings.TrimSpace(comment), "exits "); ok {
-				st.wantCode = int(n[0] - '0')
-			}
-			steps = append(steps, st)
-			cur = &steps[len(steps)-1]
-		case in && cur != nil:
-			cur.want += l + "\n"
-		}
-	}
-	if len(steps) == 0 {
-		t.Fatalf("the %q section has no ```console transcript", heading)
-	}
-	return steps
-}
-
-// shellWords splits a command line the way sh would for the quoting the
-// README uses, and returns the trailing comment apart.
-func shellWords(t *testing.T, s string) (words []string, comment string) {
-	t.Helper()
-	var w strings.Builder
-	inWord := false
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case ch == '\'' || ch == '"':
-			j := strings.IndexByte(s[i+1:], ch)
-			if j < 0 {
-				t.Fatalf("unbalanced quote in %q", s)
-			}
-			w.WriteString(s[i+1 : i+1+j])
-			i += j + 1
-			inWord = true
-		case ch == ' ' || ch == '\t':
-			if inWord {
-				words = append(words, w.String())
-				w.Reset()
-				inWord = false
-			}
-		case ch == '#' && !inWord:
-			return words, s[i+1:]
-		default:
-			w.WriteByte(ch)
-			inWord = true
-		}
-	}
-	if inWord {
-		words = append(words, w.String())
-	}
-	return words, ""
-}
-
 // TestReadmeProfiles runs the README's profile transcript in a fresh
 // workspace, so the documentation cannot drift from what mtlswb prints.
 func TestReadmeProfiles(t *testing.T) {
@@ -495,7 +408,7 @@ func TestReadmeProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := readmeTranscript(t, string(readme), "## Profiles")
+	steps := readTranscript(t, string(readme), "## Profiles")
 	e := newEnv(t)
 	t.Chdir(e.dir) // the transcript writes partner.json and friend.db beside it
 	for _, st := range steps {
@@ -504,10 +417,10 @@ func TestReadmeProfiles(t *testing.T) {
 		code := runEnv(t.Context(), append([]string{"--workspace", e.ws}, st.args...), strings.NewReader(""), &out, &out,
 			func(k string) string { return e.vars[k] })
 		if code != st.wantCode {
-			t.Fatalf("README line %d, mtlswb %s: exit %d, want %d\n%s", st.line, strings.Join(st.args, " "), code, st.wantCode, out.String())
+			t.Fatalf("README line %d, %s: exit %d, want %d\n%s", st.line, st.raw, code, st.wantCode, out.String())
 		}
-		if st.want != "" && trimLines(out.String()) != trimLines(st.want) {
-			t.Errorf("README line %d, mtlswb %s prints:\n%s\nthe README says:\n%s", st.line, strings.Join(st.args, " "), out.String(), st.want)
+		if want := strings.Join(st.want, "\n"); want != "" && trimLines(out.String()) != trimLines(want) {
+			t.Errorf("README line %d, %s prints:\n%s\nthe README says:\n%s", st.line, st.raw, out.String(), want)
 		}
 	}
 }
