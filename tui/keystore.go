@@ -511,9 +511,7 @@ func (s *keystoreScreen) issueForm() tea.Cmd {
 		}
 		spec := pki.Spec{CN: cn, Days: days, Key: pki.KeyType(v[6]),
 			Client: v[2] != "server", Server: v[2] != "client"}
-		for _, d := range splitList(v[3]) {
-			spec.DNSNames = append(spec.DNSNames, d)
-		}
+		spec.DNSNames = append(spec.DNSNames, splitList(v[3])...)
 		for _, u := range splitList(v[4]) {
 			pu, err := url.Parse(u)
 			if err != nil || pu.Scheme == "" {

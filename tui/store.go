@@ -82,10 +82,6 @@ type (
 	requestSavedMsg struct{ name string }
 )
 
-func errCmd(err error) tea.Cmd {
-	return func() tea.Msg { return errMsg{err: err} }
-}
-
 func openWorkspaceCmd(path string) tea.Cmd {
 	return func() tea.Msg {
 		if !workspace.Exists(path) {

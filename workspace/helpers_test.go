@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -138,16 +137,6 @@ func newFixture(tb testing.TB, encrypted bool) fixture {
 		tb.Fatalf("Add: %v", err)
 	}
 	return fixture{s: s, keys: keys, root: root, joe: joe}
-}
-
-func identities(tb testing.TB, ca pki.Pair, n int, prefix string) []NewRecord {
-	tb.Helper()
-	recs := make([]NewRecord, n)
-	for i := range recs {
-		p := mustIssue(tb, ca, pki.Spec{CN: fmt.Sprintf("%s %d", prefix, i), Client: true})
-		recs[i] = identityRecord(fmt.Sprintf("%s-%05d", prefix, i), p, ca.Cert)
-	}
-	return recs
 }
 
 func clientSpec(cn string) pki.Spec { return pki.Spec{CN: cn, Client: true} }

@@ -35,7 +35,6 @@ const (
 // exitCode, so every command classifies errors the same way.
 type command struct {
 	name    string
-	args    string // synopsis after the name
 	summary string
 	run     func(c *cli, args []string) error
 }
@@ -44,26 +43,26 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		{"init", "[--no-passphrase]", "create a workspace (asks for a passphrase twice)", cmdInit},
-		{"ls", "[--json]", "list identities and CAs", cmdList},
-		{"show", "NAME [--json]", "show an identity or CA in full", cmdShow},
-		{"import", "[--name NAME] [--as ca|identity] [--pass-file F] FILE|DIR...", "import certificates and keys in any common format", cmdImport},
-		{"export", "NAME [--format pem|p12] [--out FILE] [--legacy] [--no-encrypt] [--force]", "export an identity or CA", cmdExport},
-		{"rm", "NAME [--force]", "remove an identity or CA", cmdRemove},
-		{"rename", "OLD NEW", "rename an identity or CA", cmdRename},
-		{"passwd", "[--new-passphrase-file F]", "change the workspace passphrase", cmdPasswd},
-		{"pki", "ca|issue ...", "make a dev PKI: CAs and leaf certificates", cmdPKI},
-		{"send", "[flags] URL", "send a request over mTLS and explain the result", cmdSend},
-		{"probe", "[flags] HOST:PORT", "handshake only: a readable openssl s_client", cmdProbe},
-		{"serve", "--identity NAME [flags]", "run a local mTLS echo server", cmdServe},
-		{"token", "check TOKEN|@FILE|- --identity NAME [--json]", "check that an access token is bound to a certificate (RFC 8705)", cmdToken},
-		{"profile", "add|edit|ls|show|rm ...", "bind identities, trust and TLS options to host patterns", cmdProfile},
-		{"env", "ls|use ...", "choose the active environment of profiles", cmdEnv},
-		{"which", "URL [--json]", "show which profile and identity a URL uses, and why", cmdWhich},
-		{"collection", "export|import ...", "share saved requests and their profiles without secrets", cmdCollection},
-		{"demo", "[--keep DIR] [--check]", "a demo workspace and local servers showing every failure", cmdDemo},
-		{"tui", "", "open the terminal UI (the default with no command)", cmdTUI},
-		{"help", "[COMMAND]", "show help for a command", cmdHelp},
+		{"init", "create a workspace (asks for a passphrase twice)", cmdInit},
+		{"ls", "list identities and CAs", cmdList},
+		{"show", "show an identity or CA in full", cmdShow},
+		{"import", "import certificates and keys in any common format", cmdImport},
+		{"export", "export an identity or CA", cmdExport},
+		{"rm", "remove an identity or CA", cmdRemove},
+		{"rename", "rename an identity or CA", cmdRename},
+		{"passwd", "change the workspace passphrase", cmdPasswd},
+		{"pki", "make a dev PKI: CAs and leaf certificates", cmdPKI},
+		{"send", "send a request over mTLS and explain the result", cmdSend},
+		{"probe", "handshake only: a readable openssl s_client", cmdProbe},
+		{"serve", "run a local mTLS echo server", cmdServe},
+		{"token", "check that an access token is bound to a certificate (RFC 8705)", cmdToken},
+		{"profile", "bind identities, trust and TLS options to host patterns", cmdProfile},
+		{"env", "choose the active environment of profiles", cmdEnv},
+		{"which", "show which profile and identity a URL uses, and why", cmdWhich},
+		{"collection", "share saved requests and their profiles without secrets", cmdCollection},
+		{"demo", "a demo workspace and local servers showing every failure", cmdDemo},
+		{"tui", "open the terminal UI (the default with no command)", cmdTUI},
+		{"help", "show help for a command", cmdHelp},
 	}
 }
 
