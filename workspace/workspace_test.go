@@ -447,7 +447,10 @@ func TestPrivateKeyNeverInClear(t *testing.T) {
 			if bytes.Contains(data, der) {
 				t.Errorf("encrypted=%v: PKCS#8 DER of %s's key is in the file", encrypted, name)
 			}
-			d := key.(*ecdsa.PrivateKey).D.Bytes()
+			d, err := key.(*ecdsa.PrivateKey).Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
 			if bytes.Contains(data, d) {
 				t.Errorf("encrypted=%v: the private scalar of %s's key is in the file", encrypted, name)
 			}
