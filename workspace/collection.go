@@ -33,7 +33,9 @@ type Collection struct {
 	Format   string              `json:"format"`
 	Version  int                 `json:"version"`
 	Requests []CollectionRequest `json:"requests"`
-	Profiles []CollectionProfile `json:"profiles"`
+	// Profiles are profiles as shared: names and options only, as
+	// sharedProfile builds them; an importer takes the same fields alone.
+	Profiles []Profile `json:"profiles"`
 }
 
 // CollectionRequest is a saved request as shared.
@@ -42,27 +44,12 @@ type CollectionRequest struct {
 	Spec RequestSpec `json:"spec"`
 }
 
-// CollectionProfile is a profile as shared: only fields that are names or
-// options, never records.
-type CollectionProfile struct {
-	Name        string   `json:"name"`
-	Hosts       []string `json:"hosts"`
-	Identity    string   `json:"identity"`
-	CAs         []string `json:"cas,omitempty"`
-	SystemRoots bool     `json:"system_roots,omitempty"`
-	ServerName  string   `json:"server_name,omitempty"`
-	TLSMin      string   `json:"tls_min,omitempty"`
-	TLSMax      string   `json:"tls_max,omitempty"`
-	Timeout     string   `json:"timeout,omitempty"`
-	Env         string   `json:"env,omitempty"`
-}
-
 // ExportCollection builds a collection of the saved requests named (all
 // when none are), every profile with a rule matching one of their URLs, in
 // any environment, and the profiles named in withProfiles. notes say what
 // was redacted.
 func (s *Store) ExportCollection(names, withProfiles []string) (c *Collection, notes []string, err error) {
-	c = &Collection{Format: CollectionFormat, Version: collectionVersion, Requests: []CollectionRequest{}, Profiles: []CollectionProfile{}}
+	c = &Collection{Format: CollectionFormat, Version: collectionVersion, Requests: []CollectionRequest{}, Profiles: []Profile{}}
 	err = s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRequests)
 		want := names
@@ -116,12 +103,7 @@ func (s *Store) ExportCollection(names, withProfiles []string) (c *Collection, n
 			if !needed[p.Name] {
 				continue
 			}
-			cp := CollectionProfile{Name: p.Name, Hosts: p.Hosts, Identity: p.Identity, CAs: append(slices.Clone(p.CAs), p.UnboundCAs...),
-				SystemRoots: p.SystemRoots, ServerName: p.ServerName, TLSMin: p.TLSMin, TLSMax: p.TLSMax, Timeout: p.Timeout, Env: p.Env}
-			if cp.Identity == "" {
-				cp.Identity = p.UnboundIdentity
-			}
-			c.Profiles = append(c.Profiles, cp)
+			c.Profiles = append(c.Profiles, sharedProfile(p))
 		}
 		return nil
 	})
@@ -129,6 +111,18 @@ func (s *Store) ExportCollection(names, withProfiles []string) (c *Collection, n
 		return nil, nil, fmt.Errorf("export collection: %w", err)
 	}
 	return c, notes, nil
+}
+
+// sharedProfile is p as a collection carries it: the names it uses, bound
+// or not, and its options. It copies field by field, so a field added to
+// Profile (a record id, a time) stays home until it is added here.
+func sharedProfile(p Profile) Profile {
+	identity := p.Identity
+	if identity == "" {
+		identity = p.UnboundIdentity
+	}
+	return Profile{Name: p.Name, Hosts: p.Hosts, Identity: identity, CAs: append(slices.Clone(p.CAs), p.UnboundCAs...),
+		SystemRoots: p.SystemRoots, ServerName: p.ServerName, TLSMin: p.TLSMin, TLSMax: p.TLSMax, Timeout: p.Timeout, Env: p.Env}
 }
 
 // redacted replaces a credential in a shared collection.

@@ -38,9 +38,10 @@ type Profile struct {
 	// UnboundIdentity and UnboundCAs are names an imported collection used
 	// that this workspace has not bound to its own records yet. A profile
 	// with either cannot be used until `profile edit` binds them.
-	UnboundIdentity string    `json:"unbound_identity,omitempty"`
-	UnboundCAs      []string  `json:"unbound_cas,omitempty"`
-	Saved           time.Time `json:"saved"`
+	UnboundIdentity string   `json:"unbound_identity,omitempty"`
+	UnboundCAs      []string `json:"unbound_cas,omitempty"`
+	// Saved is set whenever a profile is stored; a shared profile has none.
+	Saved time.Time `json:"saved,omitzero"`
 }
 
 // storedProfile is the record kept in the profiles bucket.
