@@ -10,6 +10,7 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/serve"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/plan"
 )
 
 func cmdServe(c *cli, args []string) error {
@@ -87,7 +88,7 @@ func cmdServe(c *cli, args []string) error {
 		}
 		cfg.Cert = *cert
 	} else {
-		cert, err := loadKeyPair(*certFile, *keyFile, c.importPassphrase(*passFile))
+		cert, err := plan.LoadKeyPair(*certFile, *keyFile, c.importPassphrase(*passFile))
 		if err != nil {
 			return badInput(err)
 		}
