@@ -46,15 +46,15 @@ type composerKeys struct {
 
 func newComposerKeys() composerKeys {
 	return composerKeys{
-		Send:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send")),
-		Probe:  key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "probe handshake")),
-		Save:   key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "save as")),
-		Next:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
-		Prev:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
-		Edit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit/choose")),
-		Leave:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave field/cancel send")),
-		Cycle:  key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change value")),
-		Toggle: key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle")),
+		Send:   bind("ctrl+s", "send"),
+		Probe:  bind("ctrl+p", "probe handshake"),
+		Save:   bind("ctrl+o", "save as"),
+		Next:   bindKeys("tab/↓", "next field", "tab", "down"),
+		Prev:   bindKeys("shift+tab/↑", "previous field", "shift+tab", "up"),
+		Edit:   bind("enter", "edit/choose"),
+		Leave:  bind("esc", "leave field/cancel send"),
+		Cycle:  bindKeys("←/→", "change value", "left", "right"),
+		Toggle: bind("space", "toggle"),
 	}
 }
 
@@ -343,43 +343,51 @@ func (s *composerScreen) moveFocus(d int) tea.Cmd {
 	return nil
 }
 
-// updateBackground keeps the spinner turning while another screen shows,
-// and takes the answers of commands the composer started.
-func (s *composerScreen) updateBackground(msg tea.Msg) tea.Cmd {
+// takeAnswer takes the answers of commands the composer started, whichever
+// screen shows; handled is false for any other message.
+func (s *composerScreen) takeAnswer(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 	switch msg := msg.(type) {
 	case profilesLoadedMsg:
 		s.setProfiles(msg)
-		return nil
+		return nil, true
 	case autoChosenMsg:
-		return s.autoChosen(msg)
+		return s.autoChosen(msg), true
 	}
-	if t, ok := msg.(spinner.TickMsg); ok && s.sending {
-		var c tea.Cmd
-		s.spin, c = s.spin.Update(t)
+	return nil, false
+}
+
+// spinTick turns the spinner while a request runs and lets it stop after.
+func (s *composerScreen) spinTick(t spinner.TickMsg) tea.Cmd {
+	if !s.sending {
+		return nil
+	}
+	var c tea.Cmd
+	s.spin, c = s.spin.Update(t)
+	return c
+}
+
+// updateBackground keeps the spinner turning while another screen shows,
+// and takes the answers of commands the composer started.
+func (s *composerScreen) updateBackground(msg tea.Msg) tea.Cmd {
+	if c, ok := s.takeAnswer(msg); ok {
 		return c
+	}
+	if t, ok := msg.(spinner.TickMsg); ok {
+		return s.spinTick(t)
 	}
 	return nil
 }
 
 func (s *composerScreen) update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case profilesLoadedMsg:
-		s.setProfiles(msg)
-		return nil
-	case autoChosenMsg:
-		return s.autoChosen(msg)
+	if c, ok := s.takeAnswer(msg); ok {
+		return c
 	}
 	return tea.Batch(s.loadProfiles(), s.updateForm(msg))
 }
 
 func (s *composerScreen) updateForm(msg tea.Msg) tea.Cmd {
 	if t, ok := msg.(spinner.TickMsg); ok {
-		if !s.sending {
-			return nil
-		}
-		var c tea.Cmd
-		s.spin, c = s.spin.Update(t)
-		return c
+		return s.spinTick(t)
 	}
 	km, isKey := msg.(tea.KeyPressMsg)
 	if !isKey {

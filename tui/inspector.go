@@ -59,15 +59,15 @@ type inspectorKeys struct {
 
 func newInspectorKeys() inspectorKeys {
 	return inspectorKeys{
-		NextTab:  key.NewBinding(key.WithKeys("tab", "right", "l"), key.WithHelp("tab/→", "next tab")),
-		PrevTab:  key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab/←", "previous tab")),
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
-		Resend:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send again")),
-		Edit:     key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "edit in composer")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		NextTab:  bindKeys("tab/→", "next tab", "tab", "right", "l"),
+		PrevTab:  bindKeys("shift+tab/←", "previous tab", "shift+tab", "left", "h"),
+		Up:       upKey("scroll up"),
+		Down:     downKey("scroll down"),
+		PageUp:   pageUpKey(),
+		PageDown: pageDownKey(),
+		Resend:   resendKey(),
+		Edit:     editKey(),
+		Back:     backKey(),
 	}
 }
 
