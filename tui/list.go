@@ -177,7 +177,6 @@ func (l *winList) move(delta int) {
 	l.clamp()
 }
 
-
 func (l *winList) clamp() {
 	if l.cursor >= len(l.visible) {
 		l.cursor = len(l.visible) - 1
