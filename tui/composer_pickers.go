@@ -8,6 +8,9 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
+// pickMode says which picker covers the form: the identity to present, or
+// the CAs (and system roots) to trust. A picker is a filtered winList, which
+// draws only the rows in its window, like every list.
 type pickMode int
 
 const (

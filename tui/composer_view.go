@@ -8,6 +8,8 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
+// view draws the form one line per field, then the pre-flight summary; an
+// open picker replaces the whole form.
 func (s *composerScreen) view() string {
 	st := &s.sh.styles
 	if s.picking != pickNone {

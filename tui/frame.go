@@ -12,6 +12,10 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
+// The frame is what the root draws around the active screen: tab bar, guide,
+// status line and help (the short bar or the ? overlay), each clamped so a
+// screen that draws too much cannot push them off the terminal.
+
 var pageNames = []struct {
 	p    page
 	name string

@@ -8,6 +8,8 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
+// renderCompare shows two history attempts side by side, one row per fact,
+// marking with ≠ the rows that differ.
 func renderCompare(st *styles, a, b attempt, w int) string {
 	colW := max((w-16)/2, 10)
 	rows := []struct {

@@ -10,6 +10,10 @@ import (
 	"github.com/mtlswb/mtlswb/workspace"
 )
 
+// The root shows one modal form at a time over the active screen: the
+// passphrase prompts that unlock keys, and confirmations a screen asks for.
+// Screens open forms through host.openForm and never draw modals themselves.
+
 func (m *model) updateModal(msg tea.Msg) tea.Cmd {
 	f := m.modal
 	done, cmd := f.update(msg)
