@@ -5,7 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -245,12 +246,7 @@ func renderResponse(st *styles, r *tlsengine.Report, live bool, w int) string {
 	if h.Location != "" {
 		b.WriteString(cut("→ "+safetext.Line(h.Location), w) + "\n")
 	}
-	names := make([]string, 0, len(h.Headers))
-	for n := range h.Headers {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(h.Headers)) {
 		for _, v := range h.Headers[n] {
 			for i, l := range wrapLines(safetext.Line(n)+": "+safetext.Line(v), w) {
 				if i == 0 {
