@@ -159,9 +159,18 @@ func (a *attempt) serverNameFor(addr string) string {
 }
 
 // open runs the connection phases to the target: what an exchange over one
-// connection starts with.
+// connection starts with. The connection's reads and writes end when ctx
+// does, as net/http's do, so an exchange needs no deadline of its own.
 func (a *attempt) open(ctx context.Context) (*tls.Conn, error) {
-	return a.connection(ctx, a.tgt.addr)
+	tc, err := a.connection(ctx, a.tgt.addr)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := ctx.Deadline(); ok {
+		_ = tc.SetDeadline(d)
+	}
+	context.AfterFunc(ctx, func() { _ = tc.SetDeadline(time.Unix(1, 0)) })
+	return tc, nil
 }
 
 // dialTLS runs the connection phases for a client that dials by itself, in

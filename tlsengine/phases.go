@@ -3,6 +3,7 @@ package tlsengine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -38,6 +39,11 @@ func (a *attempt) run(ctx context.Context) (outcome, error) {
 	}
 	if err != nil && !out.answered() {
 		err = a.lateAlert(err)
+	}
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) && !errors.Is(err, context.Canceled) {
+		// The connection's deadline, set when ctx ended, turned the
+		// caller's cancel into a timeout.
+		err = fmt.Errorf("%w: %w", context.Canceled, err)
 	}
 	return out, err
 }
