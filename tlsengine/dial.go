@@ -63,25 +63,22 @@ func (a *attempt) dialDirect(ctx context.Context, addr, via string) (net.Conn, e
 	if err != nil {
 		return nil, err
 	}
-	var c net.Conn
-	err = a.step(PhaseConnect, via, func() error {
-		var d net.Dialer
-		var firstErr error
-		for _, ip := range ips {
-			var err error
-			if c, err = d.DialContext(ctx, "tcp", net.JoinHostPort(ip.String(), port)); err == nil {
-				return nil
-			}
-			if firstErr == nil {
-				firstErr = err
-			}
-			if ctx.Err() != nil {
-				break
-			}
+	t0 := a.enter(PhaseConnect)
+	var d net.Dialer
+	var firstErr error
+	for _, ip := range ips {
+		c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(ip.String(), port))
+		if err == nil {
+			return c, a.leave(PhaseConnect, via, t0, nil)
 		}
-		return firstErr
-	})
-	return c, err
+		if firstErr == nil {
+			firstErr = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, a.leave(PhaseConnect, via, t0, firstErr)
 }
 
 // resolve looks host up; an IP address needs no lookup, so the phase is
@@ -90,16 +87,12 @@ func (a *attempt) resolve(ctx context.Context, host, via string) ([]netip.Addr, 
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{ip}, nil
 	}
-	var ips []netip.Addr
-	err := a.step(PhaseDNS, via, func() error {
-		var err error
-		ips, err = net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-		if err == nil && len(ips) == 0 {
-			err = &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
-		}
-		return err
-	})
-	return ips, err
+	t0 := a.enter(PhaseDNS)
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err == nil && len(ips) == 0 {
+		err = &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+	}
+	return ips, a.leave(PhaseDNS, via, t0, err)
 }
 
 // dialProxy opens a tunnel to addr through the HTTP CONNECT proxy.
@@ -207,13 +200,12 @@ func (a *attempt) preamble(ctx context.Context, c net.Conn, serverName string) e
 	}
 	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	return a.step(PhasePreamble, "", func() error {
-		err := p.preamble(ctx, c, serverName)
-		if err != nil && ctx.Err() != nil {
-			err = ctx.Err() // the deadline set above, not the server, ended it
-		}
-		return err
-	})
+	t0 := a.enter(PhasePreamble)
+	err := p.preamble(ctx, c, serverName)
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err() // the deadline set above, not the server, ended it
+	}
+	return a.leave(PhasePreamble, "", t0, err)
 }
 
 // handshake runs the TLS handshake over c, recording what it shows.
@@ -224,15 +216,13 @@ func (a *attempt) handshake(ctx context.Context, c net.Conn, serverName string) 
 	a.handshakeDone, a.certReq, a.sent, a.server, a.supportErr = false, nil, false, nil, nil
 	a.mu.Unlock()
 	tc := tls.Client(raw, a.tlsConfig(serverName))
-	err := a.step(PhaseHandshake, "", func() error {
-		err := tc.HandshakeContext(ctx)
-		cs := tc.ConnectionState()
-		a.mu.Lock()
-		a.state, a.handshakeDone = &cs, err == nil
-		a.mu.Unlock()
-		return err
-	})
-	if err != nil {
+	t0 := a.enter(PhaseHandshake)
+	err := tc.HandshakeContext(ctx)
+	cs := tc.ConnectionState()
+	a.mu.Lock()
+	a.state, a.handshakeDone = &cs, err == nil
+	a.mu.Unlock()
+	if err = a.leave(PhaseHandshake, "", t0, err); err != nil {
 		tc.Close()
 		return nil, err
 	}

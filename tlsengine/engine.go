@@ -64,7 +64,9 @@ func Run(ctx context.Context, req Request) Report {
 
 // refused reports a refusal in the words of the protocol that heard it.
 func (a *attempt) refused(rf *refusal, err error) *Failure {
-	f := &Failure{Phase: a.facts().phase, Category: rf.category, Summary: rf.summary, Hints: rf.hints}
+	a.mu.Lock()
+	f := &Failure{Phase: a.phase, Category: rf.category, Summary: rf.summary, Hints: rf.hints}
+	a.mu.Unlock()
 	var pe *phaseError
 	if errors.As(err, &pe) {
 		f.Phase = pe.phase

@@ -7,21 +7,22 @@ import (
 	"time"
 )
 
-// An attempt runs these phases in order; a failure reports the phase it
-// stopped in, and each phase times itself into its own Timing field.
+// An attempt runs these phases in order. A failure reports the phase it
+// stopped in; each connection phase times itself into its Timing field.
 //
-//	resolve    PhaseDNS        dns_ms        dialDirect (skipped for an IP address)
-//	connect    PhaseConnect    connect_ms    dialDirect, dialProxy (the proxy's CONNECT too)
-//	preamble   PhasePreamble   starttls_ms   the protocol's preamble, if it has one
-//	handshake  PhaseHandshake  tls_ms        handshake
-//	late alert PhaseHandshake  -             awaitVerdict or lateAlert (latealert.go)
-//	exchange   PhaseRequest,   request_sent_ms, ttfb_ms (HTTP)
-//	           PhaseResponse                 the protocol's exchange
+//	phase       Phase           timing        code
+//	resolve     PhaseDNS        dns_ms        resolve (skipped for an IP address)
+//	connect     PhaseConnect    connect_ms    dialDirect; dialProxy adds the proxy's CONNECT
+//	preamble    PhasePreamble   starttls_ms   preamble: the protocol's, if it has one
+//	handshake   PhaseHandshake  tls_ms        handshake
+//	late alert  PhaseHandshake  -             awaitVerdict or lateAlert (latealert.go)
+//	exchange    PhaseRequest,   -             the protocol's exchange (HTTP times its
+//	            PhaseResponse                 request_sent_ms and ttfb_ms itself)
 //
-// The first four are the connection phases (open, dialTLS): every
-// connection runs them, and an exchange may open several (HTTP follows a
-// redirect to another host). Nothing in them depends on the protocol but
-// the preamble it runs and the ALPN names it offers.
+// The first four are the connection phases (connection, reached through
+// open or dialTLS): every connection runs them, and an exchange may open
+// several (HTTP follows a redirect to another host). They depend on the
+// protocol only for the preamble it runs and the ALPN names it offers.
 
 // run makes the attempt once the request is valid: the connection phases
 // and the verdict wait for a probe; the protocol's exchange, which opens its
@@ -48,14 +49,19 @@ func (a *attempt) run(ctx context.Context) (outcome, error) {
 	return out, err
 }
 
-// step runs one phase: while f runs the attempt is in phase p (which a
-// failure without a phase of its own reports), f's duration becomes p's
-// timing, and f's error is tagged with p (and via, "proxy" when the
-// connection concerns the proxy rather than the target).
-func (a *attempt) step(p Phase, via string, f func() error) error {
+// enter starts phase p: until the next phase, a failure without a phase of
+// its own is reported in p. It returns the phase's start for leave.
+func (a *attempt) enter(p Phase) time.Time {
 	a.setPhase(p)
-	t0 := time.Now()
-	err := f()
+	return time.Now()
+}
+
+// leave ends phase p, begun at t0: its duration becomes p's timing and err,
+// if any, is tagged with p (and via, "proxy" when the connection concerns
+// the proxy rather than the target). A pair of calls rather than a function
+// taking a closure, so that the phases of every connection cost no
+// allocation.
+func (a *attempt) leave(p Phase, via string, t0 time.Time, err error) error {
 	d := ms(time.Since(t0))
 	a.mu.Lock()
 	if slot := a.timing.slot(p); slot != nil {
