@@ -29,7 +29,7 @@ func Run(ctx context.Context, req Request) Report {
 	}
 	tgt, err := req.check()
 	if !req.Probe {
-		tgt.proto.echo(req, &rep.Request)
+		rep.Request = tgt.proto.echo(req, rep.Request)
 	}
 	if err != nil {
 		rep.Failure = invalidRequest(err)
@@ -48,12 +48,9 @@ func Run(ctx context.Context, req Request) Report {
 	out, err := a.run(runCtx)
 	rep.HTTP, rep.Application = out.http, out.app
 	a.fill(&rep)
-	var rf *refusal
 	switch {
-	case errors.As(err, &rf):
-		rep.Failure = a.refused(rf, err)
 	case err != nil:
-		rep.Failure = a.diagnose(ctx, err)
+		rep.Failure = a.failure(ctx, err)
 	case rep.HTTP != nil && rep.HTTP.Status >= 400:
 		rep.Failure = a.diagnoseHTTP(rep.HTTP)
 	}
@@ -62,8 +59,13 @@ func Run(ctx context.Context, req Request) Report {
 	return rep
 }
 
-// refused reports a refusal in the words of the protocol that heard it.
-func (a *attempt) refused(rf *refusal, err error) *Failure {
+// failure explains the error that ended the attempt: a refusal in the words
+// of the protocol that heard it, anything else by diagnosis.
+func (a *attempt) failure(ctx context.Context, err error) *Failure {
+	var rf *refusal
+	if !errors.As(err, &rf) {
+		return a.diagnose(ctx, err)
+	}
 	a.mu.Lock()
 	f := &Failure{Phase: a.phase, Category: rf.category, Summary: rf.summary, Hints: rf.hints}
 	a.mu.Unlock()

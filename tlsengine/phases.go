@@ -68,8 +68,10 @@ func (a *attempt) leave(p Phase, via string, t0 time.Time, err error) error {
 		*slot = d
 	}
 	a.mu.Unlock()
-	var pe *phaseError
-	if err != nil && !errors.As(err, &pe) {
+	if err == nil {
+		return nil
+	}
+	if pe := (*phaseError)(nil); !errors.As(err, &pe) {
 		err = &phaseError{phase: p, via: via, err: err}
 	}
 	return err

@@ -50,7 +50,10 @@ func (httpProtocol) check(r Request, _ target) error {
 	return nil
 }
 
-func (httpProtocol) echo(r Request, info *RequestInfo) { info.Method = strings.ToUpper(r.method()) }
+func (httpProtocol) echo(r Request, info RequestInfo) RequestInfo {
+	info.Method = strings.ToUpper(r.method())
+	return info
+}
 
 func (r Request) method() string {
 	if r.Method == "" {

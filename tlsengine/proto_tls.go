@@ -35,7 +35,7 @@ func (rawTLS) check(r Request, t target) error {
 	return nil
 }
 
-func (rawTLS) echo(Request, *RequestInfo) {}
+func (rawTLS) echo(_ Request, info RequestInfo) RequestInfo { return info }
 
 func (rawTLS) exchange(ctx context.Context, a *attempt) (outcome, error) {
 	return outcome{}, a.probe(ctx)

@@ -29,7 +29,7 @@ type protocol interface {
 	check(r Request, t target) error
 	// echo records in the report what this protocol sends besides the
 	// target (HTTP: the method), so a saved report stands alone.
-	echo(r Request, info *RequestInfo)
+	echo(r Request, info RequestInfo) RequestInfo
 	// exchange talks to the server after the handshake and returns what it
 	// answered. It opens its connection with a.open, which runs the
 	// connection phases, or gives a.dialTLS to a client that dials by

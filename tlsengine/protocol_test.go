@@ -27,11 +27,11 @@ type toyProtocol struct{}
 
 func init() { register(toyProtocol{}, "toy") }
 
-func (toyProtocol) name() string                { return "TOY" }
-func (toyProtocol) defaultPort() int            { return 4433 }
-func (toyProtocol) alpn() []string              { return nil }
-func (toyProtocol) check(Request, target) error { return nil }
-func (toyProtocol) echo(Request, *RequestInfo)  {}
+func (toyProtocol) name() string                              { return "TOY" }
+func (toyProtocol) defaultPort() int                          { return 4433 }
+func (toyProtocol) alpn() []string                            { return nil }
+func (toyProtocol) check(Request, target) error               { return nil }
+func (toyProtocol) echo(_ Request, i RequestInfo) RequestInfo { return i }
 
 func (toyProtocol) preamble(_ context.Context, c net.Conn, _ string) error {
 	r := bufio.NewReader(c)
