@@ -26,8 +26,8 @@ import (
 
 // run makes the attempt once the request is valid: the connection phases
 // and the verdict wait for a probe; the protocol's exchange, which opens its
-// connections itself, otherwise; and for an exchange that failed without an
-// answer, the late-alert recovery.
+// connections itself, otherwise; and for an attempt that failed without the
+// server answering (in HTTP or in a refusal), the late-alert recovery.
 func (a *attempt) run(ctx context.Context) (outcome, error) {
 	var (
 		out outcome
@@ -38,7 +38,7 @@ func (a *attempt) run(ctx context.Context) (outcome, error) {
 	} else {
 		out, err = a.tgt.proto.exchange(ctx, a)
 	}
-	if err != nil && !out.answered() {
+	if err != nil && !out.answered() && !refused(err) {
 		err = a.lateAlert(err)
 	}
 	if err != nil && errors.Is(ctx.Err(), context.Canceled) && !errors.Is(err, context.Canceled) {

@@ -2,6 +2,7 @@ package tlsengine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -32,12 +33,13 @@ type protocol interface {
 	echo(r Request, info RequestInfo) RequestInfo
 	// exchange talks to the server after the handshake and returns what it
 	// answered. It opens its connection with a.open, which runs the
-	// connection phases, or gives a.dialTLS to a client that dials by
-	// itself; it marks PhaseRequest and PhaseResponse with a.setPhase. An
-	// answer the server gave in its own protocol that refuses the attempt
-	// is returned as a *refusal along with the outcome. The engine recovers
-	// a TLS alert behind any other error (lateAlert) unless the server
-	// answered.
+	// connection phases and bounds the connection by ctx (the exchange
+	// closes it), or gives a.dialTLS to a client that dials by itself. It
+	// marks PhaseRequest and PhaseResponse with a.setPhase. An answer in
+	// the protocol's own words that refuses the attempt is returned as a
+	// *refusal along with the outcome. Other errors are returned as they
+	// are: the engine recovers the TLS alert behind one (lateAlert) and
+	// diagnoses it.
 	exchange(ctx context.Context, a *attempt) (outcome, error)
 }
 
@@ -76,6 +78,11 @@ type refusal struct {
 }
 
 func (r *refusal) Error() string { return fmt.Sprintf("%s: the server said %q", r.summary, r.said) }
+
+func refused(err error) bool {
+	var rf *refusal
+	return errors.As(err, &rf)
+}
 
 // protocols maps a URL scheme to its protocol; register fills it at init.
 var protocols = map[string]protocol{}

@@ -27,6 +27,8 @@ type toyProtocol struct{}
 
 func init() { register(toyProtocol{}, "toy") }
 
+var _ preambler = toyProtocol{}
+
 func (toyProtocol) name() string                              { return "TOY" }
 func (toyProtocol) defaultPort() int                          { return 4433 }
 func (toyProtocol) alpn() []string                            { return nil }
