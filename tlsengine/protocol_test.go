@@ -6,11 +6,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -80,40 +80,35 @@ func toyLine(r *bufio.Reader) (string, error) {
 	return strings.TrimSuffix(line, "\n"), err
 }
 
-// toyServer is the server side, on 127.0.0.1. mode says how it misbehaves:
-// "" plays along, "refuse" declines STARTTLS, "hangup" closes after its
-// greeting. Each connection's log of events comes out of the channel when
-// the connection ends, so a test reads what the server saw without sleeping.
+// toyServer is the server side, on 127.0.0.1, for one connection. mode
+// says how it misbehaves: "" plays along, "refuse" declines STARTTLS,
+// "hangup" closes after its greeting. The server's log of events comes out
+// of the channel when the connection ends, so a test reads what the server
+// saw without sleeping.
 func toyServer(t *testing.T, mode string, cfg *tls.Config) (string, <-chan []string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := make(chan []string, 4)
-	var wg sync.WaitGroup
-	wg.Add(1)
+	log := make(chan []string, 1)
+	done := make(chan struct{})
 	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				logs <- serveToy(c, mode, cfg)
-			}()
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			log <- []string{"no connection"}
+			return
 		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		log <- serveToy(c, mode, cfg)
 	}()
 	t.Cleanup(func() {
 		ln.Close()
-		wg.Wait()
+		<-done
 	})
-	return ln.Addr().String(), logs
+	return ln.Addr().String(), log
 }
 
 func serveToy(c net.Conn, mode string, cfg *tls.Config) []string {
@@ -159,17 +154,21 @@ func serveToy(c net.Conn, mode string, cfg *tls.Config) []string {
 // back through its servers).
 func toyPKI(t *testing.T) (root, server, client, rogue pki.Pair) {
 	t.Helper()
-	must := func(p pki.Pair, err error) pki.Pair {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+	root, err := pki.NewRoot(pki.Spec{CN: "Toy Root", IsCA: true})
+	if err != nil {
+		t.Fatal(err)
 	}
-	root = must(pki.NewRoot(pki.Spec{CN: "Toy Root", IsCA: true}))
-	rogueCA := must(pki.NewRoot(pki.Spec{CN: "Rogue CA", IsCA: true}))
-	return root, must(root.Issue(pki.Spec{CN: "toy server", Server: true, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})),
-		must(root.Issue(pki.Spec{CN: "client", Client: true})), must(rogueCA.Issue(pki.Spec{CN: "rogue", Client: true}))
+	rogueCA, err := pki.NewRoot(pki.Spec{CN: "Rogue CA", IsCA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err1 := root.Issue(pki.Spec{CN: "toy server", Server: true, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	client, err2 := root.Issue(pki.Spec{CN: "client", Client: true})
+	rogue, err3 := rogueCA.Issue(pki.Spec{CN: "rogue", Client: true})
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Fatal(err)
+	}
+	return root, server, client, rogue
 }
 
 func tlsCert(p pki.Pair) *tls.Certificate {
