@@ -49,8 +49,10 @@ func Run(ctx context.Context, req Request) Report {
 	rep.HTTP, rep.Application = out.http, out.app
 	a.fill(&rep)
 	switch {
+	case refused(err):
+		rep.Failure = a.explainRefusal(err)
 	case err != nil:
-		rep.Failure = a.failure(ctx, err)
+		rep.Failure = a.diagnose(ctx, err)
 	case rep.HTTP != nil && rep.HTTP.Status >= 400:
 		rep.Failure = a.diagnoseHTTP(rep.HTTP)
 	}
@@ -59,13 +61,10 @@ func Run(ctx context.Context, req Request) Report {
 	return rep
 }
 
-// failure explains the error that ended the attempt: a refusal in the words
-// of the protocol that heard it, anything else by diagnosis.
-func (a *attempt) failure(ctx context.Context, err error) *Failure {
+// explainRefusal reports a refusal in the words of the protocol that heard it.
+func (a *attempt) explainRefusal(err error) *Failure {
 	var rf *refusal
-	if !errors.As(err, &rf) {
-		return a.diagnose(ctx, err)
-	}
+	errors.As(err, &rf)
 	a.mu.Lock()
 	f := &Failure{Phase: a.phase, Category: rf.category, Summary: rf.summary, Hints: rf.hints}
 	a.mu.Unlock()

@@ -16,7 +16,9 @@ import (
 //
 // Each protocol lives in its own proto_*.go file and registers its URL
 // schemes in an init function. Adding one touches neither the dial path nor
-// another protocol.
+// another protocol. The interface is unexported because protocols drive the
+// attempt's internals (its connection phases) from inside this package;
+// callers see only the schemes (Schemes) and the answers (Report).
 type protocol interface {
 	// name names the protocol in reports and messages: "HTTP", "TLS".
 	name() string
@@ -46,10 +48,10 @@ type protocol interface {
 // preambler is a protocol that talks in plain text before TLS starts: SMTP's
 // STARTTLS, PostgreSQL's SSLRequest. preamble runs on the connected socket
 // (through the proxy's tunnel if any), under the attempt's deadline, before
-// the ClientHello; serverName is the name the handshake will send. It reads
-// no further than the server's go-ahead: anything a buffered reader took
-// beyond it is dropped, never handed to TLS, since plaintext a server (or a
-// man in the middle) sent before the handshake must not pass for protected
+// the ClientHello; serverName is the name the handshake will send. It may
+// read through a buffer: TLS then runs on the socket, not on the preamble's
+// reader, so bytes read past the server's go-ahead are dropped, as they
+// must be: plaintext sent before the handshake must not pass for protected
 // data (the STARTTLS injection of CVE-2011-0411). A refusal in the
 // protocol's own words (STARTTLS not offered, SSL refused) is a *refusal.
 type preambler interface {
@@ -79,7 +81,11 @@ type refusal struct {
 
 func (r *refusal) Error() string { return fmt.Sprintf("%s: the server said %q", r.summary, r.said) }
 
+// refused says whether err is, or wraps, a refusal.
 func refused(err error) bool {
+	if err == nil {
+		return false // before rf, which escapes: no allocation when all went well
+	}
 	var rf *refusal
 	return errors.As(err, &rf)
 }
