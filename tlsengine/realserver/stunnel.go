@@ -1,0 +1,102 @@
+package realserver
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// StunnelConfig configures StartStunnel: a TLS server that forwards each
+// connection to Backend as plain TCP.
+type StunnelConfig struct {
+	TLS TLS
+	// Verify: VerifyRequired is verifyChain with requireCert; VerifyOptional
+	// is verifyChain alone (a certificate, when sent, must verify).
+	Verify Verify
+	// Backend is the host:port stunnel connects to. Empty starts a plain
+	// HTTP backend answering `200 ok`; give a closed port
+	// (tlstest.ClosedAddr) to see stunnel close after the handshake because
+	// its backend is down.
+	Backend string
+	// Extra is added to the service section as is.
+	Extra string
+}
+
+// StartStunnel runs stunnel in the foreground with cfg.
+func StartStunnel(t testing.TB, cfg StunnelConfig) *Server {
+	t.Helper()
+	bin := lookBinary(t, "stunnel4", "/usr/bin/stunnel4", "/usr/bin/stunnel")
+	dir := t.TempDir()
+	files := cfg.TLS.write(t, dir)
+	if cfg.Backend == "" {
+		cfg.Backend = startOKBackend(t)
+	}
+	// In the foreground stunnel logs to stderr, which is stdout.log.
+	d := daemon{name: "stunnel", dir: dir, command: func(addr string) *exec.Cmd {
+		conf := writeFile(t, dir, "stunnel.conf", []byte(stunnelConf(cfg, files, dir, addr)), 0o644)
+		return exec.Command(bin, conf)
+	}}
+	return d.start(t)
+}
+
+func stunnelConf(cfg StunnelConfig, f tlsFiles, dir, addr string) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	p("foreground = yes")
+	p("pid = %s", filepath.Join(dir, "stunnel.pid"))
+	p("debug = info")
+	p("[tls]")
+	p("accept = %s", addr)
+	p("connect = %s", cfg.Backend)
+	p("cert = %s", f.FullChain)
+	p("key = %s", f.Key)
+	versions := cfg.TLS.versions()
+	p("sslVersionMin = %s", versions[0])
+	p("sslVersionMax = %s", versions[len(versions)-1])
+	if f.CA != "" {
+		p("CAfile = %s", f.CA)
+	}
+	if f.CRL != "" {
+		p("CRLfile = %s", f.CRL)
+	}
+	switch cfg.Verify {
+	case VerifyRequired:
+		p("verifyChain = yes")
+		p("requireCert = yes")
+	case VerifyOptional, VerifyOptionalNoCA:
+		p("verifyChain = yes")
+		p("requireCert = no")
+	}
+	if cfg.Extra != "" {
+		p("%s", cfg.Extra)
+	}
+	return b.String()
+}
+
+// startOKBackend serves plain HTTP `200 ok` on 127.0.0.1 until the test ends.
+func startOKBackend(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, "ok")
+	})}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		srv.Close()
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("stunnel's backend: %v", err)
+		}
+	})
+	return ln.Addr().String()
+}
