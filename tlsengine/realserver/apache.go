@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // ApacheConfig configures StartApache. The server answers `ok\n` from a
@@ -35,6 +36,7 @@ var apacheModules = []string{"mpm_event", "authz_core", "dir", "socache_shmcb", 
 // children run as TestUser (Apache refuses to serve as root).
 func StartApache(t testing.TB, cfg ApacheConfig) *Server {
 	t.Helper()
+	began := time.Now()
 	bin := lookBinary(t, "apache2", "/usr/sbin/apache2", "/usr/sbin/httpd")
 	modDir := "/usr/lib/apache2/modules"
 	if _, err := os.Stat(filepath.Join(modDir, "mod_ssl.so")); err != nil {
@@ -53,7 +55,7 @@ func StartApache(t testing.TB, cfg ApacheConfig) *Server {
 	writeFile(t, filepath.Join(docs, "secure"), "index.html", []byte("ok\n"), 0o644)
 	acct.give(t, docs)
 	errorLog, accessLog := filepath.Join(dir, "logs", "error.log"), filepath.Join(dir, "logs", "access.log")
-	d := daemon{name: "apache", dir: dir, logs: []string{errorLog, accessLog}, command: func(addr string) *exec.Cmd {
+	d := daemon{began: began, name: "apache", dir: dir, logs: []string{errorLog, accessLog}, command: func(addr string) *exec.Cmd {
 		conf := writeFile(t, dir, "httpd.conf", []byte(apacheConf(cfg, files, dir, modDir, addr, acct)), 0o644)
 		return exec.Command(bin, "-DFOREGROUND", "-d", dir, "-f", conf)
 	}}

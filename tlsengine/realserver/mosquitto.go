@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // MosquittoConfig configures StartMosquitto: one MQTT-over-TLS listener with
@@ -25,6 +26,7 @@ type MosquittoConfig struct {
 // MQTT inside TLS from the first byte (no preamble).
 func StartMosquitto(t testing.TB, cfg MosquittoConfig) *Server {
 	t.Helper()
+	began := time.Now()
 	bin := lookBinary(t, "mosquitto", "/usr/sbin/mosquitto")
 	dir := t.TempDir()
 	files := cfg.TLS.write(t, dir)
@@ -33,7 +35,7 @@ func StartMosquitto(t testing.TB, cfg MosquittoConfig) *Server {
 		acl = writeFile(t, dir, "acl", []byte(cfg.ACL+"\n"), 0o600)
 	}
 	logFile := filepath.Join(dir, "mosquitto.log")
-	d := daemon{name: "mosquitto", dir: dir, logs: []string{logFile}, command: func(addr string) *exec.Cmd {
+	d := daemon{began: began, name: "mosquitto", dir: dir, logs: []string{logFile}, command: func(addr string) *exec.Cmd {
 		conf := writeFile(t, dir, "mosquitto.conf", []byte(mosquittoConf(cfg, files, dir, acl, addr)), 0o644)
 		return exec.Command(bin, "-c", conf)
 	}}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // NginxConfig configures StartNginx. The server answers `200 ok\n` on every
@@ -31,6 +32,7 @@ type NginxConfig struct {
 // StartNginx runs nginx in the foreground with cfg.
 func StartNginx(t testing.TB, cfg NginxConfig) *Server {
 	t.Helper()
+	began := time.Now()
 	bin := lookBinary(t, "nginx", "/usr/sbin/nginx")
 	dir := t.TempDir()
 	files := cfg.TLS.write(t, dir)
@@ -40,7 +42,7 @@ func StartNginx(t testing.TB, cfg NginxConfig) *Server {
 		}
 	}
 	errorLog, accessLog := filepath.Join(dir, "logs", "error.log"), filepath.Join(dir, "logs", "access.log")
-	d := daemon{name: "nginx", dir: dir, logs: []string{errorLog, accessLog}, command: func(addr string) *exec.Cmd {
+	d := daemon{began: began, name: "nginx", dir: dir, logs: []string{errorLog, accessLog}, command: func(addr string) *exec.Cmd {
 		conf := writeFile(t, dir, "nginx.conf", []byte(nginxConf(cfg, files, dir, addr)), 0o644)
 		// -e: the error log before the config is read, which is otherwise
 		// /var/log/nginx/error.log.

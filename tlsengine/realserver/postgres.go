@@ -29,6 +29,7 @@ type PostgresConfig struct {
 // SSLRequest first: the server speaks TLS only after it.
 func StartPostgres(t testing.TB, cfg PostgresConfig) *Server {
 	t.Helper()
+	began := time.Now()
 	pgCtl := lookBinary(t, "pg_ctl", "/usr/lib/postgresql/*/bin/pg_ctl")
 	bin := filepath.Dir(pgCtl)
 	acct := runAs(t)
@@ -42,7 +43,6 @@ func StartPostgres(t testing.TB, cfg PostgresConfig) *Server {
 	srv := &Server{Name: "postgres", Dir: dir, logs: []string{logFile}}
 	// PostgreSQL insists that its key belongs to the user it runs as.
 	acct.give(t, dir)
-	began := time.Now()
 	run := func(name string, stdin string, args ...string) error {
 		cmd := acct.credential(exec.Command(filepath.Join(bin, name), args...))
 		cmd.Dir = dir

@@ -59,7 +59,8 @@ type Server struct {
 	Name string // "nginx", "haproxy", ...
 	Addr string // 127.0.0.1:port, its only listener
 	Dir  string // its config, pid file and logs
-	// StartUp is how long it took from exec to accepting connections.
+	// StartUp is how long its Start function took: preparing a data dir
+	// (initdb, bootstrap) and waiting until it accepted connections.
 	StartUp time.Duration
 	logs    []string
 }
@@ -239,9 +240,10 @@ func freeAddr(t testing.TB) string {
 
 // daemon describes a foreground process to run.
 type daemon struct {
-	name string
-	dir  string
-	logs []string // files Server.Logs reads; stdout.log is added
+	began time.Time // when its Start function was called
+	name  string
+	dir   string
+	logs  []string // files Server.Logs reads; stdout.log is added
 	// command writes the config for addr and returns the process to run.
 	command func(addr string) *exec.Cmd
 }
@@ -269,7 +271,6 @@ func (d daemon) start(t testing.TB) *Server {
 		// timeout panic skips t.Cleanup) so no daemon outlives the tests.
 		cmd.SysProcAttr.Setpgid = true
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
-		began := time.Now()
 		if err := cmd.Start(); err != nil {
 			f.Close()
 			t.Fatalf("start %s: %v", d.name, err)
@@ -280,7 +281,7 @@ func (d daemon) start(t testing.TB) *Server {
 		go func() { waitErr = cmd.Wait(); close(exited) }()
 		err = waitAccept(srv.Addr, exited)
 		if err == nil {
-			srv.StartUp = time.Since(began)
+			srv.StartUp = time.Since(d.began)
 			t.Cleanup(func() { stopProcess(t, d.name, cmd, exited) })
 			return srv
 		}

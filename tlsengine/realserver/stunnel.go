@@ -31,6 +31,7 @@ type StunnelConfig struct {
 // StartStunnel runs stunnel in the foreground with cfg.
 func StartStunnel(t testing.TB, cfg StunnelConfig) *Server {
 	t.Helper()
+	began := time.Now()
 	bin := lookBinary(t, "stunnel4", "/usr/bin/stunnel4", "/usr/bin/stunnel")
 	dir := t.TempDir()
 	files := cfg.TLS.write(t, dir)
@@ -38,7 +39,7 @@ func StartStunnel(t testing.TB, cfg StunnelConfig) *Server {
 		cfg.Backend = startOKBackend(t)
 	}
 	// In the foreground stunnel logs to stderr, which is stdout.log.
-	d := daemon{name: "stunnel", dir: dir, command: func(addr string) *exec.Cmd {
+	d := daemon{began: began, name: "stunnel", dir: dir, command: func(addr string) *exec.Cmd {
 		conf := writeFile(t, dir, "stunnel.conf", []byte(stunnelConf(cfg, files, dir, addr)), 0o644)
 		return exec.Command(bin, conf)
 	}}
