@@ -30,7 +30,7 @@ func cmdServe(c *cli, args []string) error {
 	boundTokens := fs.Bool("bound-tokens", false, "require an Authorization: Bearer JWT whose cnf.x5t#S256 is the client certificate's thumbprint (RFC 8705); "+
 		"others get 401 with a JSON reason. The token's signature is NOT verified")
 	var crlFiles stringList
-	fs.Var(&crlFiles, "crl", "refuse client certificates revoked by the CRL in `FILE` (PEM or DER; repeatable): alert 44 on TLS 1.2, 42 on TLS 1.3")
+	fs.Var(&crlFiles, "crl", "refuse client certificates revoked by the CRL in `FILE` (PEM or DER; repeatable) with alert 44")
 	closeAfter := fs.Bool("close-after-handshake", false, "close each connection right after the handshake, without an alert or a response (a backend that is down)")
 	noCertStatus := fs.Int("http-status-for-no-cert", 0, "ask for an optional client certificate and answer HTTP `STATUS` (e.g. 496, as nginx and HAProxy do) when none was sent")
 	synopsis := "--identity NAME [--ca NAME|FILE]... [--addr 127.0.0.1:8443] [--client-auth require|request|verify-if-given|none] [--allow-cn CN]... [--bound-tokens] [--tls-min V] [--tls-max V] " +

@@ -82,8 +82,8 @@ type Config struct {
 	// ClientAuth Request or VerifyIfGiven.
 	StatusForNoCert int
 	// CRLs revoke client certificates: a verified chain with a revoked
-	// link fails the handshake with alert 44 certificate_revoked on TLS 1.2
-	// and 42 bad_certificate on TLS 1.3 (see connConfig).
+	// link fails the handshake with alert 44 certificate_revoked, as
+	// OpenSSL-based servers answer (see connConfig).
 	CRLs []*x509.RevocationList
 }
 
