@@ -107,13 +107,3 @@ func (f *fixture) clientTLS(p *pki.Pair, maxVersion uint16) *tls.Config {
 	}
 	return cfg
 }
-
-func (f *fixture) send2(srv *realserver.Server, path string, p *pki.Pair, maxVersion uint16) tlsengine.Report {
-	req := tlsengine.Request{URL: srv.URL(path), Roots: []*x509.Certificate{f.root.Cert}, RootNames: []string{"test-root"},
-		ServerName: "localhost", MaxVersion: maxVersion, Timeout: 5 * time.Second}
-	if p != nil {
-		c := tlstest.TLSCert(*p)
-		req.ClientCert, req.ClientName = &c, p.Cert.Subject.CommonName
-	}
-	return tlsengine.Run(context.Background(), req)
-}

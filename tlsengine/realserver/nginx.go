@@ -22,8 +22,11 @@ type NginxConfig struct {
 	// (a leaf issued by a root the server trusts, no intermediate).
 	VerifyDepth int
 	// StatusIfNoCert and StatusIfCertError, when set, answer that status
-	// (496 and 495 are nginx's own codes) when $ssl_client_verify is NONE or
-	// anything but SUCCESS: the usual way to judge an optional certificate.
+	// on / when $ssl_client_verify is NONE or anything but SUCCESS: the
+	// usual way to judge an optional certificate. nginx sends its own 495
+	// and 496 as 400 pages ("The SSL certificate error", "No required SSL
+	// certificate was sent") unless an error_page keeps the code
+	// (`error_page 496 =496 /496.txt;` in Extra).
 	StatusIfNoCert, StatusIfCertError int
 	// Extra is added to the server block as is.
 	Extra string
@@ -89,16 +92,21 @@ func nginxConf(cfg NginxConfig, f tlsFiles, dir, addr string) string {
 	if f.CRL != "" {
 		p("    ssl_crl %s;", f.CRL)
 	}
-	if cfg.StatusIfNoCert != 0 {
-		p(`    if ($ssl_client_verify = NONE) { return %d; }`, cfg.StatusIfNoCert)
-	}
-	if cfg.StatusIfCertError != 0 {
-		p(`    if ($ssl_client_verify !~ ^(SUCCESS|NONE)$) { return %d; }`, cfg.StatusIfCertError)
-	}
 	if cfg.Extra != "" {
 		p("    %s", cfg.Extra)
 	}
-	p(`    location / { default_type text/plain; return 200 "ok\n"; }`)
+	// The checks are in the location, not the server: an error_page in
+	// Extra redirects internally, and a server-level check would run again.
+	p("    location / {")
+	p("      default_type text/plain;")
+	if cfg.StatusIfNoCert != 0 {
+		p(`      if ($ssl_client_verify = NONE) { return %d; }`, cfg.StatusIfNoCert)
+	}
+	if cfg.StatusIfCertError != 0 {
+		p(`      if ($ssl_client_verify !~ ^(SUCCESS|NONE)$) { return %d; }`, cfg.StatusIfCertError)
+	}
+	p(`      return 200 "ok\n";`)
+	p("    }")
 	p("  }")
 	p("}")
 	return b.String()

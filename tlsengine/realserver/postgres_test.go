@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
-	"github.com/mtlswb/mtlswb/tlsengine/pki"
 	"github.com/mtlswb/mtlswb/tlsengine/realserver"
 )
 
@@ -110,5 +109,3 @@ func pgStartup(addr string, cfg *tls.Config, user string) (string, error) {
 	}
 	return "", errors.New("unexpected message type " + string(typ))
 }
-
-var _ = pki.Pair{}
