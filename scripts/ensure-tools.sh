@@ -40,9 +40,7 @@ sudo=""
 echo "installing ${missing[*]} for the integration and end-to-end tests (their system services stay stopped)" >&2
 
 policy=/usr/sbin/policy-rc.d
-own_policy=""
 if [ ! -e "$policy" ]; then
-	own_policy=1
 	printf '#!/bin/sh\n# mtlswb scripts/ensure-tools.sh: no service starts during this install\nexit 101\n' |
 		$sudo tee "$policy" >/dev/null
 	$sudo chmod 755 "$policy"
@@ -55,16 +53,20 @@ apt=($sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300
 "${apt[@]}" install -y --no-install-recommends "${missing[@]}"
 
 # Belt and braces: a policy-rc.d that was already there may allow starts.
-# Stop only what this install could have started, by its own init script.
+# Stop only what this install could have started; under systemd also keep
+# it from starting at boot (the tests run their own instances).
 for pkg in "${missing[@]}"; do
 	case $pkg in
-	nginx | haproxy | apache2 | mosquitto | postgresql) svc=$pkg ;;
-	stunnel4) svc=stunnel4 ;;
+	nginx | haproxy | apache2 | mosquitto | postgresql | stunnel4) ;;
 	*) continue ;;
 	esac
-	if [ -x "/etc/init.d/$svc" ]; then
-		$sudo "/etc/init.d/$svc" status >/dev/null 2>&1 && $sudo "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+	if [ -d /run/systemd/system ]; then
+		$sudo systemctl disable --now --quiet "$pkg" >/dev/null 2>&1 || true
+	elif [ -x "/etc/init.d/$pkg" ]; then
+		if $sudo "/etc/init.d/$pkg" status >/dev/null 2>&1; then
+			$sudo "/etc/init.d/$pkg" stop >/dev/null 2>&1 || true
+		fi
 	fi
 done
-[ -n "$own_policy" ] && echo "installed; no system service was started" >&2
+echo "installed ${missing[*]}; none of their system services is running" >&2
 exit 0

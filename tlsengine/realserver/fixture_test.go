@@ -21,7 +21,7 @@ type fixture struct {
 	server       pki.Pair
 	client       pki.Pair // CN "client", the role/user name the databases know
 	clientRogue  pki.Pair
-	clientRevokd pki.Pair
+	clientRevoked pki.Pair
 }
 
 var (
@@ -46,7 +46,7 @@ func pkiFixture(t *testing.T) *fixture {
 		f.server = must(f.root.Issue(tlstest.ServerSpec("localhost")))
 		f.client = must(f.root.Issue(pki.Spec{CN: "client", Client: true}))
 		f.clientRogue = must(f.rogue.Issue(pki.Spec{CN: "client", Client: true}))
-		f.clientRevokd = must(f.root.Issue(pki.Spec{CN: "revoked", Client: true}))
+		f.clientRevoked = must(f.root.Issue(pki.Spec{CN: "revoked", Client: true}))
 		shared = f
 	})
 	return shared

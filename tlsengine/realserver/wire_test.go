@@ -56,7 +56,7 @@ func newWirePKI(t *testing.T) *wirePKI {
 		NotBefore: time.Now().Add(-72 * time.Hour), NotAfter: time.Now().Add(-48 * time.Hour)}))
 	w.wrongUsage = must(f.root.Issue(pki.Spec{CN: "server-eku", ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}))
 	w.interIssued = must(w.inter.Issue(pki.Spec{CN: "via-intermediate", Client: true}))
-	w.rootCRL = realserver.NewCRL(t, f.root, f.clientRevokd.Cert)
+	w.rootCRL = realserver.NewCRL(t, f.root, f.clientRevoked.Cert)
 	w.interCRL = realserver.NewCRL(t, w.inter)
 	w.deepRoot = must(pki.NewRoot(pki.Spec{CN: "Deep Root", IsCA: true, MaxPathLen: -1}))
 	i1 := must(w.deepRoot.Issue(pki.Spec{CN: "Deep Intermediate 1", IsCA: true, MaxPathLen: 1}))
@@ -66,7 +66,7 @@ func newWirePKI(t *testing.T) *wirePKI {
 		c := tlstest.TLSCert(p, chain...)
 		return &c
 	}
-	w.good, w.rogue, w.revoked = cert(f.client), cert(f.clientRogue), cert(f.clientRevokd)
+	w.good, w.rogue, w.revoked = cert(f.client), cert(f.clientRogue), cert(f.clientRevoked)
 	w.viaIn = cert(w.interIssued, w.inter.Cert)
 	w.deep = cert(deepLeaf, i2.Cert, i1.Cert)
 	return w
