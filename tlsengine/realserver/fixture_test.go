@@ -17,10 +17,10 @@ import (
 // fixture is one PKI for every smoke test: a root that issues the server and
 // the good client, and a rogue root nobody trusts.
 type fixture struct {
-	root, rogue  pki.Pair
-	server       pki.Pair
-	client       pki.Pair // CN "client", the role/user name the databases know
-	clientRogue  pki.Pair
+	root, rogue   pki.Pair
+	server        pki.Pair
+	client        pki.Pair // CN "client", the role/user name the databases know
+	clientRogue   pki.Pair
 	clientRevoked pki.Pair
 }
 
