@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -106,4 +107,16 @@ func (f *fixture) clientTLS(p *pki.Pair, maxVersion uint16) *tls.Config {
 		return &c, nil
 	}
 	return cfg
+}
+
+// dialRaw connects to addr with a 5 s deadline for the whole exchange.
+func dialRaw(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	return c
 }

@@ -6,10 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine/realserver"
 )
@@ -23,7 +21,7 @@ func TestMariaDB(t *testing.T) {
 	}})
 	t.Logf("mariadb started in %s", srv.StartUp)
 	t.Run("good client", func(t *testing.T) {
-		got, err := mysqlLogin(srv.Addr, f.clientTLS(&f.client, 0), "client")
+		got, err := mysqlLogin(t, srv.Addr, f.clientTLS(&f.client, 0), "client")
 		if err != nil || got != "ok" {
 			t.Errorf("got %q, %v; want ok\n%s", got, err, srv.Logs())
 		}
@@ -31,7 +29,7 @@ func TestMariaDB(t *testing.T) {
 	// The TLS layer accepts any certificate it verifies; REQUIRE SUBJECT
 	// refuses this one in the server's own words.
 	t.Run("wrong subject", func(t *testing.T) {
-		got, err := mysqlLogin(srv.Addr, f.clientTLS(&f.client, 0), "other")
+		got, err := mysqlLogin(t, srv.Addr, f.clientTLS(&f.client, 0), "other")
 		if err != nil || !strings.Contains(got, "Access denied for user 'other'") {
 			t.Errorf("got %q, %v; want Access denied\n%s", got, err, srv.Logs())
 		}
@@ -50,13 +48,8 @@ const (
 // mysqlLogin reads the server's greeting, asks for TLS with an SSLRequest
 // packet, does the handshake with cfg and logs in as user without a
 // password. It returns "ok" or the server's error packet in words.
-func mysqlLogin(addr string, cfg *tls.Config, user string) (string, error) {
-	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer raw.Close()
-	_ = raw.SetDeadline(time.Now().Add(5 * time.Second))
+func mysqlLogin(t *testing.T, addr string, cfg *tls.Config, user string) (string, error) {
+	raw := dialRaw(t, addr)
 	if _, _, err := readPacket(raw); err != nil {
 		return "", fmt.Errorf("greeting: %w", err)
 	}

@@ -4,9 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine/realserver"
 )
@@ -17,14 +15,14 @@ func TestMosquitto(t *testing.T) {
 	srv := realserver.StartMosquitto(t, realserver.MosquittoConfig{TLS: f.tlsConfig(), Verify: realserver.VerifyRequired})
 	t.Logf("mosquitto started in %s", srv.StartUp)
 	t.Run("good client", func(t *testing.T) {
-		code, err := mqttConnect(srv.Addr, f.clientTLS(&f.client, 0))
+		code, err := mqttConnect(t, srv.Addr, f.clientTLS(&f.client, 0))
 		if err != nil || code != 0 {
 			t.Errorf("CONNACK return code %d, %v; want 0 (accepted)\n%s", code, err, srv.Logs())
 		}
 	})
 	// require_certificate true: the broker fails the handshake.
 	t.Run("no client certificate", func(t *testing.T) {
-		_, err := mqttConnect(srv.Addr, f.clientTLS(nil, tls.VersionTLS12))
+		_, err := mqttConnect(t, srv.Addr, f.clientTLS(nil, tls.VersionTLS12))
 		if err == nil {
 			t.Errorf("connected without a certificate\n%s", srv.Logs())
 		}
@@ -33,13 +31,8 @@ func TestMosquitto(t *testing.T) {
 
 // mqttConnect does the TLS handshake with cfg, sends an MQTT 3.1.1 CONNECT
 // and returns CONNACK's return code (0 is accepted).
-func mqttConnect(addr string, cfg *tls.Config) (byte, error) {
-	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return 0, err
-	}
-	defer raw.Close()
-	_ = raw.SetDeadline(time.Now().Add(5 * time.Second))
+func mqttConnect(t *testing.T, addr string, cfg *tls.Config) (byte, error) {
+	raw := dialRaw(t, addr)
 	c := tls.Client(raw, cfg)
 	if err := c.Handshake(); err != nil {
 		return 0, err

@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
 	"github.com/mtlswb/mtlswb/tlsengine/realserver"
@@ -23,7 +21,7 @@ func TestPostgres(t *testing.T) {
 	t.Logf("postgres started in %s", srv.StartUp)
 	// clientcert=verify-full: the certificate's CN must be the user name.
 	t.Run("good client", func(t *testing.T) {
-		got, err := pgStartup(srv.Addr, f.clientTLS(&f.client, 0), "client")
+		got, err := pgStartup(t, srv.Addr, f.clientTLS(&f.client, 0), "client")
 		if err != nil || got != "authentication ok" {
 			t.Errorf("got %q, %v; want authentication ok\n%s", got, err, srv.Logs())
 		}
@@ -31,13 +29,13 @@ func TestPostgres(t *testing.T) {
 	// PostgreSQL asks for a certificate but lets the handshake finish
 	// without one; pg_hba's cert method then refuses in words.
 	t.Run("no client certificate", func(t *testing.T) {
-		got, err := pgStartup(srv.Addr, f.clientTLS(nil, 0), "client")
+		got, err := pgStartup(t, srv.Addr, f.clientTLS(nil, 0), "client")
 		if err != nil || !strings.Contains(got, "connection requires a valid client certificate") {
 			t.Errorf("got %q, %v; want the FATAL about a missing certificate\n%s", got, err, srv.Logs())
 		}
 	})
 	t.Run("rogue client", func(t *testing.T) {
-		_, err := pgStartup(srv.Addr, f.clientTLS(&f.clientRogue, 0), "client")
+		_, err := pgStartup(t, srv.Addr, f.clientTLS(&f.clientRogue, 0), "client")
 		if alert, _ := tlsengine.AlertFromError(err); alert != 48 {
 			t.Errorf("got %v; want alert 48 (unknown_ca)\n%s", err, srv.Logs())
 		}
@@ -47,13 +45,8 @@ func TestPostgres(t *testing.T) {
 // pgStartup sends an SSLRequest, does the TLS handshake with cfg, then a
 // startup message for user, and returns the server's first answer in words:
 // "authentication ok", "authentication request N" or the FATAL's message.
-func pgStartup(addr string, cfg *tls.Config, user string) (string, error) {
-	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer raw.Close()
-	_ = raw.SetDeadline(time.Now().Add(5 * time.Second))
+func pgStartup(t *testing.T, addr string, cfg *tls.Config, user string) (string, error) {
+	raw := dialRaw(t, addr)
 	// SSLRequest: length 8, code 80877103 (PostgreSQL protocol 53.2.9).
 	if _, err := raw.Write(binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 8), 80877103)); err != nil {
 		return "", err

@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
+	"github.com/mtlswb/mtlswb/tlsengine/tlstest"
 )
 
 // startTimeout bounds a daemon's start-up; stopTimeout its shutdown before
@@ -226,17 +227,9 @@ func lookBinary(t testing.TB, name string, paths ...string) string {
 	return ""
 }
 
-// freeAddr returns a 127.0.0.1 address whose port was free a moment ago.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+// freeAddr returns a 127.0.0.1 address nothing listens on: free to bind
+// a moment ago.
+func freeAddr(t testing.TB) string { return tlstest.ClosedAddr(t) }
 
 // daemon describes a foreground process to run.
 type daemon struct {

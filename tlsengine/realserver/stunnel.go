@@ -1,15 +1,14 @@
 package realserver
 
 import (
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mtlswb/mtlswb/tlsengine/tlstest"
 )
 
 // StunnelConfig configures StartStunnel: a TLS server that forwards each
@@ -20,7 +19,7 @@ type StunnelConfig struct {
 	// is verifyChain alone (a certificate, when sent, must verify).
 	Verify Verify
 	// Backend is the host:port stunnel connects to. Empty starts a plain
-	// HTTP backend answering `200 ok`; give a closed port
+	// HTTP backend answering 200 (tlstest.StartPlainHTTP); give a closed port
 	// (tlstest.ClosedAddr) to see stunnel close after the handshake because
 	// its backend is down.
 	Backend string
@@ -36,7 +35,7 @@ func StartStunnel(t testing.TB, cfg StunnelConfig) *Server {
 	dir := t.TempDir()
 	files := cfg.TLS.write(t, dir)
 	if cfg.Backend == "" {
-		cfg.Backend = startOKBackend(t)
+		cfg.Backend = tlstest.StartPlainHTTP(t)
 	}
 	// In the foreground stunnel logs to stderr, which is stdout.log.
 	d := daemon{began: began, name: "stunnel", dir: dir, command: func(addr string) *exec.Cmd {
@@ -78,26 +77,4 @@ func stunnelConf(cfg StunnelConfig, f tlsFiles, dir, addr string) string {
 		p("%s", cfg.Extra)
 	}
 	return b.String()
-}
-
-// startOKBackend serves plain HTTP `200 ok` on 127.0.0.1 until the test ends.
-func startOKBackend(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintln(w, "ok")
-	})}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Close()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("stunnel's backend: %v", err)
-		}
-	})
-	return ln.Addr().String()
 }

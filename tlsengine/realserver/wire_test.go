@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -32,12 +31,13 @@ import (
 // one field away from the good one.
 type wirePKI struct {
 	*fixture
-	inter                             pki.Pair
-	deepRoot                          pki.Pair // root, two intermediates, leaf: one more than depth 1 allows
-	deep                              *tls.Certificate
-	expired, wrongUsage, interIssued  pki.Pair
-	rootCRL, interCRL                 []byte
-	good, rogue, revoked, none, viaIn *tls.Certificate
+	inter                            pki.Pair
+	deepRoot                         pki.Pair // root, two intermediates, leaf: one more than depth 1 allows
+	deep                             *tls.Certificate
+	expired, wrongUsage, interIssued pki.Pair
+	rootCRL, interCRL                []byte
+	good, rogue, revoked, viaIn      *tls.Certificate
+	expiredCert, wrongUsageCert      *tls.Certificate
 }
 
 func newWirePKI(t *testing.T) *wirePKI {
@@ -68,6 +68,7 @@ func newWirePKI(t *testing.T) *wirePKI {
 	}
 	w.good, w.rogue, w.revoked = cert(f.client), cert(f.clientRogue), cert(f.clientRevoked)
 	w.viaIn = cert(w.interIssued, w.inter.Cert)
+	w.expiredCert, w.wrongUsageCert = cert(w.expired), cert(w.wrongUsage)
 	w.deep = cert(deepLeaf, i2.Cert, i1.Cert)
 	return w
 }
@@ -78,6 +79,21 @@ func (w *wirePKI) tlsWithCRLs() realserver.TLS {
 	c := w.tlsConfig()
 	c.CRLs = [][]byte{w.rootCRL, w.interCRL}
 	return c
+}
+
+// handshakeVerdicts are the classic cases on a server that verifies the
+// client certificate in the handshake with OpenSSL (HAProxy's verify
+// required, Apache's SSLVerifyClient require, stunnel): a specific alert
+// each, inside the handshake on TLS 1.2 and at the first read on TLS 1.3.
+func (w *wirePKI) handshakeVerdicts() map[string]wireCase {
+	return map[string]wireCase{
+		"good":        {cert: w.good, tls12: "HTTP 200", tls13: "HTTP 200"},
+		"none":        {tls12: "handshake: alert 40", tls13: "after handshake: alert 116"},
+		"rogue":       {cert: w.rogue, tls12: "handshake: alert 48", tls13: "after handshake: alert 48"},
+		"expired":     {cert: w.expiredCert, tls12: "handshake: alert 45", tls13: "after handshake: alert 45"},
+		"wrong usage": {cert: w.wrongUsageCert, tls12: "handshake: alert 43", tls13: "after handshake: alert 43"},
+		"revoked":     {cert: w.revoked, tls12: "handshake: alert 44", tls13: "after handshake: alert 44"},
+	}
 }
 
 // wireCase is one attempt and what the server must do.
@@ -96,7 +112,7 @@ type wireCase struct {
 // read failed on an alert), "after handshake: closed" (no alert; EOF or
 // reset), "after handshake: renegotiation refused" (the server asked to
 // renegotiate and the client would not), or "HTTP N".
-func observe(addr string, w *wirePKI, tc wireCase, v uint16) string {
+func observe(t *testing.T, addr string, w *wirePKI, tc wireCase, v uint16) string {
 	roots := x509.NewCertPool()
 	roots.AddCert(w.root.Cert)
 	cfg := &tls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: v, MaxVersion: v,
@@ -113,12 +129,7 @@ func observe(addr string, w *wirePKI, tc wireCase, v uint16) string {
 	if path == "" {
 		path = "/"
 	}
-	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return "dial: " + err.Error()
-	}
-	defer raw.Close()
-	_ = raw.SetDeadline(time.Now().Add(5 * time.Second))
+	raw := dialRaw(t, addr)
 	c := tls.Client(raw, cfg)
 	if err := c.Handshake(); err != nil {
 		return "handshake: " + wireError(err)
@@ -157,7 +168,7 @@ func runWire(t *testing.T, srv *realserver.Server, w *wirePKI, cases map[string]
 			want string
 		}{{"tls12", tls.VersionTLS12, tc.tls12}, {"tls13", tls.VersionTLS13, tc.tls13}} {
 			t.Run(name+" "+v.name, func(t *testing.T) {
-				if got := observe(srv.Addr, w, tc, v.v); got != v.want {
+				if got := observe(t, srv.Addr, w, tc, v.v); got != v.want {
 					t.Errorf("%s: %s, want %s\n%s", srv.Name, got, v.want, srv.Logs())
 				}
 			})
@@ -178,8 +189,8 @@ func TestWireNginx(t *testing.T) {
 			"good":             {cert: w.good, tls12: "HTTP 200", tls13: "HTTP 200"},
 			"none":             {tls12: "HTTP 400", tls13: "HTTP 400"},
 			"rogue":            {cert: w.rogue, tls12: "HTTP 400", tls13: "HTTP 400"},
-			"expired":          {cert: &[]tls.Certificate{tlstest.TLSCert(w.expired)}[0], tls12: "HTTP 400", tls13: "HTTP 400"},
-			"wrong usage":      {cert: &[]tls.Certificate{tlstest.TLSCert(w.wrongUsage)}[0], tls12: "HTTP 400", tls13: "HTTP 400"},
+			"expired":          {cert: w.expiredCert, tls12: "HTTP 400", tls13: "HTTP 400"},
+			"wrong usage":      {cert: w.wrongUsageCert, tls12: "HTTP 400", tls13: "HTTP 400"},
 			"revoked":          {cert: w.revoked, tls12: "HTTP 400", tls13: "HTTP 400"},
 			"via intermediate": {cert: w.viaIn, tls12: "HTTP 200", tls13: "HTTP 200"},
 		})
@@ -221,14 +232,7 @@ func TestWireHAProxy(t *testing.T) {
 	t.Run("required", func(t *testing.T) {
 		t.Parallel()
 		srv := realserver.StartHAProxy(t, realserver.HAProxyConfig{TLS: w.tlsWithCRLs(), Verify: realserver.VerifyRequired})
-		runWire(t, srv, w, map[string]wireCase{
-			"good":        {cert: w.good, tls12: "HTTP 200", tls13: "HTTP 200"},
-			"none":        {tls12: "handshake: alert 40", tls13: "after handshake: alert 116"},
-			"rogue":       {cert: w.rogue, tls12: "handshake: alert 48", tls13: "after handshake: alert 48"},
-			"expired":     {cert: &[]tls.Certificate{tlstest.TLSCert(w.expired)}[0], tls12: "handshake: alert 45", tls13: "after handshake: alert 45"},
-			"wrong usage": {cert: &[]tls.Certificate{tlstest.TLSCert(w.wrongUsage)}[0], tls12: "handshake: alert 43", tls13: "after handshake: alert 43"},
-			"revoked":     {cert: w.revoked, tls12: "handshake: alert 44", tls13: "after handshake: alert 44"},
-		})
+		runWire(t, srv, w, w.handshakeVerdicts())
 	})
 	t.Run("optional, 496", func(t *testing.T) {
 		t.Parallel()
@@ -255,14 +259,7 @@ func TestWireApache(t *testing.T) {
 	t.Run("vhost require", func(t *testing.T) {
 		t.Parallel()
 		srv := realserver.StartApache(t, realserver.ApacheConfig{TLS: w.tlsWithCRLs(), Verify: realserver.VerifyRequired})
-		runWire(t, srv, w, map[string]wireCase{
-			"good":        {cert: w.good, tls12: "HTTP 200", tls13: "HTTP 200"},
-			"none":        {tls12: "handshake: alert 40", tls13: "after handshake: alert 116"},
-			"rogue":       {cert: w.rogue, tls12: "handshake: alert 48", tls13: "after handshake: alert 48"},
-			"expired":     {cert: &[]tls.Certificate{tlstest.TLSCert(w.expired)}[0], tls12: "handshake: alert 45", tls13: "after handshake: alert 45"},
-			"wrong usage": {cert: &[]tls.Certificate{tlstest.TLSCert(w.wrongUsage)}[0], tls12: "handshake: alert 43", tls13: "after handshake: alert 43"},
-			"revoked":     {cert: w.revoked, tls12: "handshake: alert 44", tls13: "after handshake: alert 44"},
-		})
+		runWire(t, srv, w, w.handshakeVerdicts())
 	})
 	// <Location /secure> SSLVerifyClient require: the handshake asks for
 	// nothing; Apache asks after the request line, by renegotiation on TLS
