@@ -1,7 +1,6 @@
 package realserver
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,8 +62,8 @@ func StartApache(t testing.TB, cfg ApacheConfig) *Server {
 }
 
 func apacheConf(cfg ApacheConfig, f tlsFiles, dir, modDir, addr string, acct account) string {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var c conf
+	p := c.line
 	for _, m := range apacheModules {
 		p("LoadModule %s_module %s/mod_%s.so", m, modDir, m)
 	}
@@ -97,9 +96,7 @@ func apacheConf(cfg ApacheConfig, f tlsFiles, dir, modDir, addr string, acct acc
 	p("  SSLProtocol -all %s", "+"+strings.Join(cfg.TLS.versions(), " +"))
 	p("  SSLCertificateFile %s", f.FullChain)
 	p("  SSLCertificateKeyFile %s", f.Key)
-	if f.CA != "" {
-		p("  SSLCACertificateFile %s", f.CA)
-	}
+	c.path("  SSLCACertificateFile %s", f.CA)
 	if f.CRL != "" {
 		// The default check is none: a CRL file alone is ignored.
 		p("  SSLCARevocationFile %s", f.CRL)
@@ -120,7 +117,7 @@ func apacheConf(cfg ApacheConfig, f tlsFiles, dir, modDir, addr string, acct acc
 		p("  %s", cfg.Extra)
 	}
 	p("</VirtualHost>")
-	return b.String()
+	return c.String()
 }
 
 func apacheVerify(v Verify) string {

@@ -1,7 +1,6 @@
 package realserver
 
 import (
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -42,8 +41,8 @@ func StartHAProxy(t testing.TB, cfg HAProxyConfig) *Server {
 }
 
 func haproxyConf(cfg HAProxyConfig, f tlsFiles, addr string) string {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var c conf
+	p := c.line
 	p("global")
 	p("  log stderr format raw local0 info")
 	p("defaults")
@@ -87,5 +86,5 @@ func haproxyConf(cfg HAProxyConfig, f tlsFiles, addr string) string {
 		p("  %s", cfg.Extra)
 	}
 	p(`  http-request return status 200 content-type text/plain string "ok"`)
-	return b.String()
+	return c.String()
 }

@@ -1,7 +1,6 @@
 package realserver
 
 import (
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -43,8 +42,8 @@ func StartMosquitto(t testing.TB, cfg MosquittoConfig) *Server {
 }
 
 func mosquittoConf(cfg MosquittoConfig, f tlsFiles, dir, acl, addr string) string {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var c conf
+	p := c.line
 	host, port, _ := strings.Cut(addr, ":")
 	// As root mosquitto would switch to the user "mosquitto", who cannot
 	// read the temp dir; "root" keeps it as it is (ignored when not root).
@@ -55,23 +54,17 @@ func mosquittoConf(cfg MosquittoConfig, f tlsFiles, dir, acl, addr string) strin
 	p("log_type all")
 	p("connection_messages true")
 	p("log_timestamp_format %%Y-%%m-%%dT%%H:%%M:%%S")
-	if acl != "" {
-		p("acl_file %s", acl)
-	}
+	c.path("acl_file %s", acl)
 	p("listener %s %s", port, host)
 	p("certfile %s", f.FullChain)
 	p("keyfile %s", f.Key)
-	if f.CA != "" {
-		p("cafile %s", f.CA)
-	}
-	if f.CRL != "" {
-		p("crlfile %s", f.CRL)
-	}
+	c.path("cafile %s", f.CA)
+	c.path("crlfile %s", f.CRL)
 	// mosquitto takes one version or none (all it supports).
 	if v := cfg.TLS.versions(); len(v) == 1 {
 		p("tls_version %s", strings.ToLower(v[0]))
 	}
 	p("require_certificate %t", cfg.Verify != VerifyOptional && cfg.Verify != VerifyOptionalNoCA)
 	p("use_identity_as_username true")
-	return b.String()
+	return c.String()
 }

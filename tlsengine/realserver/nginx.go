@@ -1,7 +1,6 @@
 package realserver
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,8 +54,8 @@ func StartNginx(t testing.TB, cfg NginxConfig) *Server {
 }
 
 func nginxConf(cfg NginxConfig, f tlsFiles, dir, addr string) string {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var c conf
+	p := c.line
 	p("daemon off;")
 	p("worker_processes 1;")
 	p("pid %s;", filepath.Join(dir, "nginx.pid"))
@@ -83,15 +82,11 @@ func nginxConf(cfg NginxConfig, f tlsFiles, dir, addr string) string {
 		}
 		p("    ssl_verify_client %s;", mode)
 	}
-	if f.CA != "" {
-		p("    ssl_client_certificate %s;", f.CA)
-	}
+	c.path("    ssl_client_certificate %s;", f.CA)
 	if cfg.VerifyDepth > 0 {
 		p("    ssl_verify_depth %d;", cfg.VerifyDepth)
 	}
-	if f.CRL != "" {
-		p("    ssl_crl %s;", f.CRL)
-	}
+	c.path("    ssl_crl %s;", f.CRL)
 	if cfg.Extra != "" {
 		p("    %s", cfg.Extra)
 	}
@@ -109,5 +104,5 @@ func nginxConf(cfg NginxConfig, f tlsFiles, dir, addr string) string {
 	p("    }")
 	p("  }")
 	p("}")
-	return b.String()
+	return c.String()
 }

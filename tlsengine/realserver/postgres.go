@@ -99,8 +99,8 @@ func StartPostgres(t testing.TB, cfg PostgresConfig) *Server {
 }
 
 func postgresConf(cfg PostgresConfig, f tlsFiles, port string) string {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var c conf
+	p := c.line
 	p("listen_addresses = '127.0.0.1'")
 	p("port = %s", port)
 	p("unix_socket_directories = ''")
@@ -112,13 +112,9 @@ func postgresConf(cfg PostgresConfig, f tlsFiles, port string) string {
 	versions := cfg.TLS.versions()
 	p("ssl_min_protocol_version = '%s'", versions[0])
 	p("ssl_max_protocol_version = '%s'", versions[len(versions)-1])
-	if f.CA != "" {
-		p("ssl_ca_file = '%s'", f.CA)
-	}
-	if f.CRL != "" {
-		p("ssl_crl_file = '%s'", f.CRL)
-	}
-	return b.String()
+	c.path("ssl_ca_file = '%s'", f.CA)
+	c.path("ssl_crl_file = '%s'", f.CRL)
+	return c.String()
 }
 
 // writeAs writes a config file the daemon's account owns.

@@ -208,6 +208,19 @@ func writeFile(t testing.TB, dir, name string, data []byte, mode os.FileMode) st
 	return p
 }
 
+// conf builds a config file line by line.
+type conf struct{ strings.Builder }
+
+func (c *conf) line(format string, args ...any) { fmt.Fprintf(&c.Builder, format+"\n", args...) }
+
+// path writes the line naming path when there is one: the optional files
+// (client CAs, CRLs).
+func (c *conf) path(format, path string) {
+	if path != "" {
+		c.line(format, path)
+	}
+}
+
 // lookBinary finds the daemon's binary in PATH or at one of the paths given
 // (globs: PostgreSQL's are versioned), failing the test with the install
 // hint when it is missing.

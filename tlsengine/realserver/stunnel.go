@@ -1,10 +1,8 @@
 package realserver
 
 import (
-	"fmt"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -46,8 +44,8 @@ func StartStunnel(t testing.TB, cfg StunnelConfig) *Server {
 }
 
 func stunnelConf(cfg StunnelConfig, f tlsFiles, dir, addr string) string {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var c conf
+	p := c.line
 	p("foreground = yes")
 	p("pid = %s", filepath.Join(dir, "stunnel.pid"))
 	p("debug = info")
@@ -59,12 +57,8 @@ func stunnelConf(cfg StunnelConfig, f tlsFiles, dir, addr string) string {
 	versions := cfg.TLS.versions()
 	p("sslVersionMin = %s", versions[0])
 	p("sslVersionMax = %s", versions[len(versions)-1])
-	if f.CA != "" {
-		p("CAfile = %s", f.CA)
-	}
-	if f.CRL != "" {
-		p("CRLfile = %s", f.CRL)
-	}
+	c.path("CAfile = %s", f.CA)
+	c.path("CRLfile = %s", f.CRL)
 	switch cfg.Verify {
 	case VerifyRequired:
 		p("verifyChain = yes")
@@ -76,5 +70,5 @@ func stunnelConf(cfg StunnelConfig, f tlsFiles, dir, addr string) string {
 	if cfg.Extra != "" {
 		p("%s", cfg.Extra)
 	}
-	return b.String()
+	return c.String()
 }
