@@ -26,6 +26,14 @@ func TestMariaDB(t *testing.T) {
 			t.Errorf("got %q, %v; want ok\n%s", got, err, srv.Logs())
 		}
 	})
+	// MariaDB does not need a certificate for TLS; REQUIRE X509 refuses
+	// the login without one.
+	t.Run("no client certificate", func(t *testing.T) {
+		got, err := mysqlLogin(t, srv.Addr, f.clientTLS(nil, 0), "client")
+		if err != nil || !strings.Contains(got, "error 1045 (28000): Access denied for user 'client'") {
+			t.Errorf("got %q, %v; want Access denied\n%s", got, err, srv.Logs())
+		}
+	})
 	// The TLS layer accepts any certificate it verifies; REQUIRE SUBJECT
 	// refuses this one in the server's own words.
 	t.Run("wrong subject", func(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 func TestPostgres(t *testing.T) {
 	t.Parallel()
 	f := pkiFixture(t)
-	srv := realserver.StartPostgres(t, realserver.PostgresConfig{TLS: f.tlsConfig(), Roles: []string{"client"}})
+	srv := realserver.StartPostgres(t, realserver.PostgresConfig{TLS: f.tlsConfig(), Roles: []string{"client", "other"}})
 	t.Logf("postgres started in %s", srv.StartUp)
 	// clientcert=verify-full: the certificate's CN must be the user name.
 	t.Run("good client", func(t *testing.T) {
@@ -32,6 +32,14 @@ func TestPostgres(t *testing.T) {
 		got, err := pgStartup(t, srv.Addr, f.clientTLS(nil, 0), "client")
 		if err != nil || !strings.Contains(got, "connection requires a valid client certificate") {
 			t.Errorf("got %q, %v; want the FATAL about a missing certificate\n%s", got, err, srv.Logs())
+		}
+	})
+	// The TLS layer accepts the certificate; pg_hba's cert method compares
+	// its CN with the user name.
+	t.Run("wrong user", func(t *testing.T) {
+		got, err := pgStartup(t, srv.Addr, f.clientTLS(&f.client, 0), "other")
+		if err != nil || got != `certificate authentication failed for user "other"` {
+			t.Errorf("got %q, %v; want the FATAL about the user\n%s", got, err, srv.Logs())
 		}
 	})
 	t.Run("rogue client", func(t *testing.T) {
