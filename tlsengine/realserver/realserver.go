@@ -16,7 +16,8 @@
 //
 // The returned Server gives the address and Logs, the daemon's error and
 // access logs, for the test's failure messages: when an expectation about a
-// real server is wrong, its own log says why.
+// real server is wrong, its own log says why. (The first connection each log
+// shows closing during the handshake is the start-up probe.)
 //
 // # Users
 //
