@@ -113,6 +113,25 @@ type wireCase struct {
 // reset), "after handshake: renegotiation refused" (the server asked to
 // renegotiate and the client would not), or "HTTP N".
 func observe(t *testing.T, addr string, w *wirePKI, tc wireCase, v uint16) string {
+	got, _ := observeTickets(t, addr, w, tc, v)
+	return got
+}
+
+// ticketCounter is a session cache that only counts the tickets the server
+// sent: crypto/tls puts each one it reads.
+type ticketCounter struct{ n int }
+
+func (c *ticketCounter) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+func (c *ticketCounter) Put(_ string, s *tls.ClientSessionState) {
+	if s != nil {
+		c.n++
+	}
+}
+
+// observeTickets is observe, also counting the TLS 1.3 session tickets
+// read before the outcome.
+func observeTickets(t *testing.T, addr string, w *wirePKI, tc wireCase, v uint16) (string, int) {
+	tickets := &ticketCounter{}
 	roots := x509.NewCertPool()
 	roots.AddCert(w.root.Cert)
 	cfg := &tls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: v, MaxVersion: v,
@@ -122,6 +141,7 @@ func observe(t *testing.T, addr string, w *wirePKI, tc wireCase, v uint16) strin
 			}
 			return tc.cert, nil
 		}}
+	cfg.ClientSessionCache = tickets
 	if tc.renegotiate {
 		cfg.Renegotiation = tls.RenegotiateOnceAsClient
 	}
@@ -132,17 +152,17 @@ func observe(t *testing.T, addr string, w *wirePKI, tc wireCase, v uint16) strin
 	raw := dialRaw(t, addr)
 	c := tls.Client(raw, cfg)
 	if err := c.Handshake(); err != nil {
-		return "handshake: " + wireError(err)
+		return "handshake: " + wireError(err), tickets.n
 	}
 	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path); err != nil {
-		return "after handshake: " + wireError(err)
+		return "after handshake: " + wireError(err), tickets.n
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
-		return "after handshake: " + wireError(err)
+		return "after handshake: " + wireError(err), tickets.n
 	}
 	resp.Body.Close()
-	return fmt.Sprintf("HTTP %d", resp.StatusCode)
+	return fmt.Sprintf("HTTP %d", resp.StatusCode), tickets.n
 }
 
 func wireError(err error) string {
@@ -297,4 +317,36 @@ func TestWireMosquitto(t *testing.T) {
 	runWire(t, srv, w, map[string]wireCase{
 		"http to a broker": {cert: w.good, tls12: "after handshake: closed", tls13: "after handshake: closed"},
 	})
+}
+
+// TestWireTicketsBeforeVerdict checks the evidence issue 9 leans on for a
+// TLS 1.3 close without an alert: OpenSSL servers send their session
+// tickets only once they accepted the client certificate, so tickets before
+// the close mean the close is not a certificate rejection.
+func TestWireTicketsBeforeVerdict(t *testing.T) {
+	t.Parallel()
+	w := newWirePKI(t)
+	down := realserver.StartStunnel(t, realserver.StunnelConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyRequired, Backend: tlstest.ClosedAddr(t)})
+	haproxy := realserver.StartHAProxy(t, realserver.HAProxyConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyRequired})
+	broker := realserver.StartMosquitto(t, realserver.MosquittoConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyRequired})
+	cases := map[string]struct {
+		srv     *realserver.Server
+		tc      wireCase
+		want    string
+		tickets bool
+	}{
+		"stunnel, backend down":  {srv: down, tc: wireCase{cert: w.good}, want: "after handshake: closed", tickets: true},
+		"mosquitto, HTTP":        {srv: broker, tc: wireCase{cert: w.good}, want: "after handshake: closed", tickets: true},
+		"haproxy, rogue":         {srv: haproxy, tc: wireCase{cert: w.rogue}, want: "after handshake: alert 48"},
+		"haproxy, none":          {srv: haproxy, tc: wireCase{}, want: "after handshake: alert 116"},
+		"haproxy, good (200 ok)": {srv: haproxy, tc: wireCase{cert: w.good}, want: "HTTP 200", tickets: true},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, n := observeTickets(t, c.srv.Addr, w, c.tc, tls.VersionTLS13)
+			if got != c.want || (n > 0) != c.tickets {
+				t.Errorf("%s with %d tickets; want %s with tickets %t\n%s", got, n, c.want, c.tickets, c.srv.Logs())
+			}
+		})
+	}
 }
