@@ -24,24 +24,10 @@ func startCloseAfterHandshake(t *testing.T, f *fixture) string {
 		ClientCAs: pool, MinVersion: tls.VersionTLS13,
 		// Without tickets the client's first read sees the close itself.
 		SessionTicketsDisabled: true}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_ = tls.Server(c, cfg).Handshake()
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); <-done })
-	return ln.Addr().String()
+	return startPeer(t, func(c net.Conn) {
+		_ = tls.Server(c, cfg).Handshake()
+		c.Close()
+	})
 }
 
 // TestCloseAfterTLS13Handshake: a bare close is ranked, not asserted: a

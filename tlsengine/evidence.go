@@ -54,10 +54,9 @@ type evidence struct {
 
 	// ticketsReceived: the server sent TLS 1.3 session tickets after the
 	// handshake. OpenSSL sends them only once it has accepted the client's
-	// certificate, so they tell a rejection from other closes. Always false
-	// for now: seeing them needs a ClientSessionCache in the engine's
-	// tls.Config (its Put is called per ticket), which the protocol seam work
-	// will add; no rule reads it yet.
+	// certificate, so a close after them is no rejection. Always false for
+	// now: seeing them needs a ClientSessionCache in the engine's tls.Config
+	// (crypto/tls calls its Put per ticket), which the engine does not set.
 	ticketsReceived bool
 }
 

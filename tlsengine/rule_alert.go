@@ -2,6 +2,7 @@ package tlsengine
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
@@ -14,17 +15,7 @@ import (
 // alertIs reports whether the server sent alert n.
 func alertIs(ev *evidence, n uint8) bool { return ev.alert != nil && ev.alert.number == n }
 
-// alertSaid is what the server did, for a Failure's detail.
-func alertSaid(ev *evidence) string {
-	n := ev.alert.number
-	said := fmt.Sprintf("the server sent TLS alert %d (%s)", n, AlertName(n))
-	if ev.alert.afterHandshake {
-		said += " after the handshake had completed: TLS 1.3 servers judge the client certificate then, so it arrives with the first read"
-	}
-	return said
-}
-
-// alertEvidence is the same in one sentence, for a Cause.
+// alertEvidence is what the server did, in one sentence for a Cause.
 func alertEvidence(ev *evidence) string {
 	n := ev.alert.number
 	s := fmt.Sprintf("the server sent TLS alert %d (%s)", n, AlertName(n))
@@ -34,25 +25,20 @@ func alertEvidence(ev *evidence) string {
 	return s
 }
 
+// alertSaid is the same for a Failure's detail, with why an alert after
+// the handshake is no surprise.
+func alertSaid(ev *evidence) string {
+	if ev.alert.afterHandshake {
+		return alertEvidence(ev) + " had completed: TLS 1.3 servers judge the client certificate then, so it arrives with the first read"
+	}
+	return alertEvidence(ev)
+}
+
 // alertClientCause is a client-certificate cause read from an alert.
 func alertClientCause(ev *evidence, cat Category, conf Confidence) Cause {
 	c := clientCause(ev, cat, alertSaid(ev))
 	c.Confidence, c.Evidence, c.phase = conf, alertEvidence(ev), PhaseHandshake
 	return c
-}
-
-// alertCertificateRequiredRule: TLS 1.3's explicit "you sent no certificate".
-type alertCertificateRequiredRule struct{}
-
-func (alertCertificateRequiredRule) Info() ruleInfo {
-	return ruleInfo{Name: "alert-certificate-required", Categories: []Category{ClientCertRequired},
-		Source: "RFC 8446 4.4.2.4: a server that requires a certificate aborts with certificate_required (116) when none is sent"}
-}
-
-func (alertCertificateRequiredRule) Applies(ev *evidence) bool { return alertIs(ev, 116) }
-
-func (alertCertificateRequiredRule) Propose(ev *evidence) []Cause {
-	return []Cause{alertClientCause(ev, ClientCertRequired, Certain)}
 }
 
 // alertHandshakeFailureRule: handshake_failure (40) before a certificate
@@ -86,11 +72,20 @@ func (alertHandshakeFailureRule) Propose(ev *evidence) []Cause {
 type alertVerdictRule struct {
 	alert    uint8
 	category Category
+	source   string // "" for RFC 8446 6.2's definition of the alert
 }
 
+// alertCertificateRequiredRule: TLS 1.3's explicit "you sent no
+// certificate".
+var alertCertificateRequiredRule = alertVerdictRule{alert: 116, category: ClientCertRequired,
+	source: "RFC 8446 4.4.2.4: a server that requires a certificate aborts with certificate_required (116) when none is sent"}
+
 func (r alertVerdictRule) Info() ruleInfo {
-	return ruleInfo{Name: "alert-" + AlertName(r.alert), Categories: []Category{r.category},
-		Source: fmt.Sprintf("RFC 8446 6.2 / RFC 5246 7.2.2: %s (%d) names the fault of the peer's certificate", AlertName(r.alert), r.alert)}
+	src := r.source
+	if src == "" {
+		src = fmt.Sprintf("RFC 8446 6.2 / RFC 5246 7.2.2: %s (%d) names the fault of the peer's certificate", AlertName(r.alert), r.alert)
+	}
+	return ruleInfo{Name: "alert-" + strings.ReplaceAll(AlertName(r.alert), "_", "-"), Categories: []Category{r.category}, Source: src}
 }
 
 func (r alertVerdictRule) Applies(ev *evidence) bool { return alertIs(ev, r.alert) }
@@ -122,36 +117,38 @@ func noSharedCipher(ev *evidence) Cause {
 			"you allowed " + versionRange(ev.req.minVersion, ev.req.maxVersion) + ": the server may need another version"}}
 }
 
-// alertUnrecognizedNameRule: the server knows no site by the name sent.
-type alertUnrecognizedNameRule struct{}
-
-func (alertUnrecognizedNameRule) Info() ruleInfo {
-	return ruleInfo{Name: "alert-unrecognized-name", Categories: []Category{TLSError},
-		Source: "RFC 6066 3: unrecognized_name (112) when the server does not recognize the server_name"}
+// alertHintRule: an alert no category names, but whose cause is known
+// well enough for a specific hint; registered once per alert.
+type alertHintRule struct {
+	alert  uint8
+	source string
+	hint   func(ev *evidence) string
 }
 
-func (alertUnrecognizedNameRule) Applies(ev *evidence) bool { return alertIs(ev, 112) }
+var (
+	// The server knows no site by the name sent.
+	alertUnrecognizedNameRule = alertHintRule{alert: 112,
+		source: "RFC 6066 3: unrecognized_name (112) when the server does not recognize the server_name",
+		hint: func(ev *evidence) string {
+			return "the server does not know the server name (SNI) " + safetext.Line(ev.serverName) + ": use the name it serves"
+		}}
+	// No protocol offered by ALPN suits the server.
+	alertNoApplicationProtocolRule = alertHintRule{alert: 120,
+		source: "RFC 7301 3.2: no_application_protocol (120) when the server supports none of the client's ALPN protocols",
+		hint: func(*evidence) string {
+			return "the server supports neither h2 nor http/1.1 via ALPN: it may serve another protocol"
+		}}
+)
 
-func (alertUnrecognizedNameRule) Propose(ev *evidence) []Cause {
+func (r alertHintRule) Info() ruleInfo {
+	return ruleInfo{Name: "alert-" + strings.ReplaceAll(AlertName(r.alert), "_", "-"), Categories: []Category{TLSError}, Source: r.source}
+}
+
+func (r alertHintRule) Applies(ev *evidence) bool { return alertIs(ev, r.alert) }
+
+func (r alertHintRule) Propose(ev *evidence) []Cause {
 	c := alertAborted(ev)
-	c.hints = []string{"the server does not know the server name (SNI) " + safetext.Line(ev.serverName) + ": use the name it serves"}
-	return []Cause{c}
-}
-
-// alertNoApplicationProtocolRule: no protocol offered by ALPN suits the
-// server.
-type alertNoApplicationProtocolRule struct{}
-
-func (alertNoApplicationProtocolRule) Info() ruleInfo {
-	return ruleInfo{Name: "alert-no-application-protocol", Categories: []Category{TLSError},
-		Source: "RFC 7301 3.2: no_application_protocol (120) when the server supports none of the client's ALPN protocols"}
-}
-
-func (alertNoApplicationProtocolRule) Applies(ev *evidence) bool { return alertIs(ev, 120) }
-
-func (alertNoApplicationProtocolRule) Propose(ev *evidence) []Cause {
-	c := alertAborted(ev)
-	c.hints = []string{"the server supports neither h2 nor http/1.1 via ALPN: it may serve another protocol"}
+	c.hints = []string{r.hint(ev)}
 	return []Cause{c}
 }
 

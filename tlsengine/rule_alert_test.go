@@ -6,7 +6,7 @@ import (
 )
 
 func TestAlertRules(t *testing.T) {
-	checkRule(t, alertCertificateRequiredRule{}, map[string]ruleCase{
+	checkRule(t, alertCertificateRequiredRule, map[string]ruleCase{
 		"116 after tls13": {ev: ev(tls13Done, requested, alert(116)),
 			want: []want{{ClientCertRequired, Certain, "alert 116 (certificate_required) after the handshake"}}},
 		"other alert": {ev: ev(alert(48))},
@@ -20,7 +20,7 @@ func TestAlertRules(t *testing.T) {
 		// A rejection without a reason: rule_rejected.go.
 		"40 after a certificate was sent": {ev: ev(requested, sent, alert(40))},
 	})
-	for _, r := range []alertVerdictRule{{43, ClientCertWrongUsage}, {44, ClientCertRevoked}, {45, ClientCertExpired}, {48, ClientCertUnknownCA}} {
+	for _, r := range []alertVerdictRule{{43, ClientCertWrongUsage, ""}, {44, ClientCertRevoked, ""}, {45, ClientCertExpired, ""}, {48, ClientCertUnknownCA, ""}} {
 		checkRule(t, r, map[string]ruleCase{
 			"its alert":   {ev: ev(requested, sent, alert(r.alert)), want: []want{{r.category, Certain, AlertName(r.alert)}}},
 			"other alert": {ev: ev(requested, sent, alert(r.alert+1))},
@@ -29,10 +29,10 @@ func TestAlertRules(t *testing.T) {
 	checkRule(t, alertInsufficientSecurityRule{}, map[string]ruleCase{
 		"71": {ev: ev(alert(71)), want: []want{{NoSharedCipher, Certain, "insufficient_security"}}},
 	})
-	checkRule(t, alertUnrecognizedNameRule{}, map[string]ruleCase{
+	checkRule(t, alertUnrecognizedNameRule, map[string]ruleCase{
 		"112": {ev: ev(alert(112)), want: []want{{TLSError, Certain, "unrecognized_name"}}},
 	})
-	checkRule(t, alertNoApplicationProtocolRule{}, map[string]ruleCase{
+	checkRule(t, alertNoApplicationProtocolRule, map[string]ruleCase{
 		"120": {ev: ev(alert(120)), want: []want{{TLSError, Certain, "no_application_protocol"}}},
 	})
 }

@@ -20,7 +20,10 @@ func TestClosedRule(t *testing.T) {
 		"after tls13 without a request": {ev: ev(tls13Done, closedConn, phase(PhaseResponse)),
 			want: []want{{ConnectionReset, Certain, "complete response"}}},
 		"after tls13 auth": {ev: ev(tls13Done, requested, sent, closedConn)},
-		"alert":            {ev: ev(closedConn, alert(80))},
-		"open":             {ev: ev()},
+		// Tickets come only after the server accepted the certificate.
+		"after tls13 auth and tickets": {ev: ev(tls13Done, requested, sent, closedConn, phase(PhaseResponse), func(e *evidence) { e.ticketsReceived = true }),
+			want: []want{{ConnectionReset, Certain, "complete response"}}},
+		"alert": {ev: ev(closedConn, alert(80))},
+		"open":  {ev: ev()},
 	})
 }

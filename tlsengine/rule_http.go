@@ -44,48 +44,43 @@ func (nginxNoCertificateRule) Propose(ev *evidence) []Cause {
 	return []Cause{c}
 }
 
-// httpUnauthorizedRule: the application wants other credentials.
-type httpUnauthorizedRule struct{}
-
-func (httpUnauthorizedRule) Info() ruleInfo {
-	return ruleInfo{Name: "http-unauthorized", Categories: []Category{HTTPUnauthorized},
-		Source: "RFC 9110 15.5.2: 401 means the request lacks valid authentication credentials"}
+// httpStatusRule: the application refused the request with a status that
+// names why; registered once per status.
+type httpStatusRule struct {
+	status   int
+	category Category
+	source   string
+	summary  string
+	hint     string
+	sentHint string // with %s, the identity sent
 }
 
-func (httpUnauthorizedRule) Applies(ev *evidence) bool {
-	return ev.answer != nil && ev.answer.status == 401
+var (
+	httpUnauthorizedRule = httpStatusRule{status: 401, category: HTTPUnauthorized,
+		source:   "RFC 9110 15.5.2: 401 means the request lacks valid authentication credentials",
+		summary:  "the server accepted the TLS connection, but the application refused the request as unauthenticated (401)",
+		hint:     "the application wants other credentials: check the WWW-Authenticate header and the body",
+		sentHint: "if it authorizes by client certificate, %s may not be on its allow list"}
+	httpForbiddenRule = httpStatusRule{status: 403, category: HTTPForbidden,
+		source:   "RFC 9110 15.5.4: 403 means the server understood the request but refuses to fulfil it",
+		summary:  "the server accepted the TLS connection, but the application forbids this request (403)",
+		hint:     "the identity is known but lacks permission for this path or method: check the application's access rules",
+		sentHint: "if access is granted per client certificate, try another identity than %s"}
+)
+
+func (r httpStatusRule) Info() ruleInfo {
+	return ruleInfo{Name: fmt.Sprintf("http-%d", r.status), Categories: []Category{r.category}, Source: r.source}
 }
 
-func (httpUnauthorizedRule) Propose(ev *evidence) []Cause {
-	c := Cause{Category: HTTPUnauthorized, Confidence: Certain, Evidence: "the server answered HTTP 401",
-		summary: "the server accepted the TLS connection, but the application refused the request as unauthenticated (401)",
-		detail:  answerDetail(ev),
-		hints:   []string{"the application wants other credentials: check the WWW-Authenticate header and the body"}}
+func (r httpStatusRule) Applies(ev *evidence) bool {
+	return ev.answer != nil && ev.answer.status == r.status
+}
+
+func (r httpStatusRule) Propose(ev *evidence) []Cause {
+	c := Cause{Category: r.category, Confidence: Certain, Evidence: fmt.Sprintf("the server answered HTTP %d", r.status),
+		summary: r.summary, detail: answerDetail(ev), hints: []string{r.hint}}
 	if ev.client.sent {
-		c.hints = append(c.hints, fmt.Sprintf("if it authorizes by client certificate, %s may not be on its allow list", ev.client.who))
-	}
-	return []Cause{c}
-}
-
-// httpForbiddenRule: the application refuses this request.
-type httpForbiddenRule struct{}
-
-func (httpForbiddenRule) Info() ruleInfo {
-	return ruleInfo{Name: "http-forbidden", Categories: []Category{HTTPForbidden},
-		Source: "RFC 9110 15.5.4: 403 means the server understood the request but refuses to fulfil it"}
-}
-
-func (httpForbiddenRule) Applies(ev *evidence) bool {
-	return ev.answer != nil && ev.answer.status == 403
-}
-
-func (httpForbiddenRule) Propose(ev *evidence) []Cause {
-	c := Cause{Category: HTTPForbidden, Confidence: Certain, Evidence: "the server answered HTTP 403",
-		summary: "the server accepted the TLS connection, but the application forbids this request (403)",
-		detail:  answerDetail(ev),
-		hints:   []string{"the identity is known but lacks permission for this path or method: check the application's access rules"}}
-	if ev.client.sent {
-		c.hints = append(c.hints, fmt.Sprintf("if access is granted per client certificate, try another identity than %s", ev.client.who))
+		c.hints = append(c.hints, fmt.Sprintf(r.sentHint, ev.client.who))
 	}
 	return []Cause{c}
 }

@@ -10,11 +10,11 @@ func TestHTTPRules(t *testing.T) {
 		"other 400":   {ev: ev(answer(400, "bad request"))},
 		"page on 200": {ev: ev(answer(404, nginx496))},
 	})
-	checkRule(t, httpUnauthorizedRule{}, map[string]ruleCase{
+	checkRule(t, httpUnauthorizedRule, map[string]ruleCase{
 		"401": {ev: ev(answer(401, "")), want: []want{{HTTPUnauthorized, Certain, "HTTP 401"}}},
 		"403": {ev: ev(answer(403, ""))},
 	})
-	checkRule(t, httpForbiddenRule{}, map[string]ruleCase{
+	checkRule(t, httpForbiddenRule, map[string]ruleCase{
 		"403":   {ev: ev(answer(403, "")), want: []want{{HTTPForbidden, Certain, "HTTP 403"}}},
 		"error": {ev: ev()},
 	})

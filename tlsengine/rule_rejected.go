@@ -53,9 +53,12 @@ func rejectionOf(ev *evidence) (rejection, bool) {
 }
 
 // closedAfterTLS13CertRequest: the connection closed without an alert after
-// a TLS 1.3 handshake in which the server asked for a certificate.
+// a TLS 1.3 handshake in which the server asked for a certificate, and
+// before any session ticket, which a server sends only once it has accepted
+// the certificate.
 func closedAfterTLS13CertRequest(ev *evidence) bool {
-	return ev.closed && ev.alert == nil && ev.handshakeDone && ev.version == tls.VersionTLS13 && ev.certReq != nil
+	return ev.closed && ev.alert == nil && ev.handshakeDone && ev.version == tls.VersionTLS13 && ev.certReq != nil &&
+		!ev.ticketsReceived
 }
 
 // rejectedWithoutReasonRule proposes the rejection itself: client-cert-
@@ -92,88 +95,54 @@ func (rejectedWithoutReasonRule) Propose(ev *evidence) []Cause {
 	return []Cause{c}
 }
 
-// localCheck is a rule that explains a rejection with a local check of the
-// certificate sent; failing reports whether its check fails and why.
-func localCheck(ev *evidence, failing func(clientEvidence) (string, bool)) (rejection, string, bool) {
-	cl := ev.client
-	if !cl.sent || cl.leaf == nil {
-		return rejection{}, "", false
-	}
-	r, ok := rejectionOf(ev)
-	if !ok {
-		return r, "", false
-	}
-	why, bad := failing(cl)
-	return r, why, bad
+// localCheckRule explains a rejection with a local check of the
+// certificate sent. One rule per check, registered in rules.
+type localCheckRule struct {
+	name     string
+	category Category
+	source   string
+	// failing says why the check fails for the certificate sent, and
+	// whether it does.
+	failing func(cl clientEvidence) (string, bool)
 }
 
-func localCause(ev *evidence, cat Category, failing func(clientEvidence) (string, bool)) []Cause {
-	r, why, _ := localCheck(ev, failing)
-	c := clientCause(ev, cat, r.said)
-	c.Confidence, c.Evidence, c.phase = Likely, r.evidence+"; local check: "+why, r.phase
+var (
+	localNoClientAuthRule = localCheckRule{name: "local-no-client-auth", category: ClientCertWrongUsage,
+		source: "RFC 5280 4.2.1.12: a certificate whose extended key usage lacks clientAuth may not authenticate a TLS client",
+		failing: func(cl clientEvidence) (string, bool) {
+			return fmt.Sprintf("the extended key usage of %s (%s) does not allow clientAuth", cl.who, ekuNames(cl.leaf)), !cl.clientAuth
+		}}
+	localValidityRule = localCheckRule{name: "local-validity", category: ClientCertExpired,
+		source: "RFC 5280 4.1.2.5: a certificate outside its validity period does not verify",
+		failing: func(cl clientEvidence) (string, bool) {
+			return cl.who + " " + cl.validity, cl.validity != ""
+		}}
+	localIssuerNotListedRule = localCheckRule{name: "local-issuer-not-listed", category: ClientCertUnknownCA,
+		source: "RFC 8446 4.2.4 / RFC 5246 7.4.4 certificate_authorities: the CAs whose certificates the server accepts",
+		failing: func(cl clientEvidence) (string, bool) {
+			return fmt.Sprintf("%s is issued by %s, which the server's certificate request does not list", cl.who, issuer(cl.chain[len(cl.chain)-1])), !cl.issuerListed
+		}}
+)
+
+func (r localCheckRule) Info() ruleInfo {
+	return ruleInfo{Name: r.name, Categories: []Category{r.category}, Source: r.source}
+}
+
+func (r localCheckRule) Applies(ev *evidence) bool {
+	if !ev.client.sent || ev.client.leaf == nil {
+		return false
+	}
+	if _, ok := rejectionOf(ev); !ok {
+		return false
+	}
+	_, bad := r.failing(ev.client)
+	return bad
+}
+
+func (r localCheckRule) Propose(ev *evidence) []Cause {
+	rej, _ := rejectionOf(ev)
+	why, _ := r.failing(ev.client)
+	c := clientCause(ev, r.category, rej.said)
+	c.Confidence, c.Evidence, c.phase = Likely, rej.evidence+"; local check: "+why, rej.phase
 	return []Cause{c}
-}
-
-// localNoClientAuthRule: the certificate sent may not authenticate a client.
-type localNoClientAuthRule struct{}
-
-func (localNoClientAuthRule) Info() ruleInfo {
-	return ruleInfo{Name: "local-no-client-auth", Categories: []Category{ClientCertWrongUsage},
-		Source: "RFC 5280 4.2.1.12: a certificate whose extended key usage lacks clientAuth may not authenticate a TLS client"}
-}
-
-func noClientAuth(cl clientEvidence) (string, bool) {
-	return fmt.Sprintf("the extended key usage of %s (%s) does not allow clientAuth", cl.who, ekuNames(cl.leaf)), !cl.clientAuth
-}
-
-func (localNoClientAuthRule) Applies(ev *evidence) bool {
-	_, _, bad := localCheck(ev, noClientAuth)
-	return bad
-}
-
-func (localNoClientAuthRule) Propose(ev *evidence) []Cause {
-	return localCause(ev, ClientCertWrongUsage, noClientAuth)
-}
-
-// localValidityRule: the certificate sent is expired or not yet valid.
-type localValidityRule struct{}
-
-func (localValidityRule) Info() ruleInfo {
-	return ruleInfo{Name: "local-validity", Categories: []Category{ClientCertExpired},
-		Source: "RFC 5280 4.1.2.5: a certificate outside its validity period does not verify"}
-}
-
-func outsideValidity(cl clientEvidence) (string, bool) {
-	return cl.who + " " + cl.validity, cl.validity != ""
-}
-
-func (localValidityRule) Applies(ev *evidence) bool {
-	_, _, bad := localCheck(ev, outsideValidity)
-	return bad
-}
-
-func (localValidityRule) Propose(ev *evidence) []Cause {
-	return localCause(ev, ClientCertExpired, outsideValidity)
-}
-
-// localIssuerNotListedRule: no issuer of the chain sent is among the CAs
-// the server's certificate request listed.
-type localIssuerNotListedRule struct{}
-
-func (localIssuerNotListedRule) Info() ruleInfo {
-	return ruleInfo{Name: "local-issuer-not-listed", Categories: []Category{ClientCertUnknownCA},
-		Source: "RFC 8446 4.2.4 / RFC 5246 7.4.4 certificate_authorities: the CAs whose certificates the server accepts"}
-}
-
-func issuerNotListed(cl clientEvidence) (string, bool) {
-	return fmt.Sprintf("%s is issued by %s, which the server's certificate request does not list", cl.who, issuer(cl.chain[len(cl.chain)-1])), !cl.issuerListed
-}
-
-func (localIssuerNotListedRule) Applies(ev *evidence) bool {
-	_, _, bad := localCheck(ev, issuerNotListed)
-	return bad
-}
-
-func (localIssuerNotListedRule) Propose(ev *evidence) []Cause {
-	return localCause(ev, ClientCertUnknownCA, issuerNotListed)
 }

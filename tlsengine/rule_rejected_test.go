@@ -20,6 +20,7 @@ func TestRejectedWithoutReasonRule(t *testing.T) {
 		"close after tls13 auth": {ev: ev(tls13Done, requested, sent, closedConn),
 			want: []want{{ClientCertRejected, Likely, "closed the connection without an alert"}}},
 		"close after tls13 without a request": {ev: ev(tls13Done, sent, closedConn)},
+		"close after session tickets":         {ev: ev(tls13Done, requested, sent, closedConn, func(e *evidence) { e.ticketsReceived = true })},
 		"close after tls12":                   {ev: ev(requested, sent, closedConn, func(e *evidence) { e.handshakeDone = true })},
 		"specific alert":                      {ev: ev(requested, sent, alert(48))},
 		"plain 400":                           {ev: ev(requested, sent, answer(400, "bad request"))},
@@ -27,18 +28,18 @@ func TestRejectedWithoutReasonRule(t *testing.T) {
 }
 
 func TestLocalCheckRules(t *testing.T) {
-	checkRule(t, localNoClientAuthRule{}, map[string]ruleCase{
+	checkRule(t, localNoClientAuthRule, map[string]ruleCase{
 		"fails": {ev: ev(requested, sent, alert(42), noClientAuthEKU),
 			want: []want{{ClientCertWrongUsage, Likely, "local check: the extended key usage of identity `joe` (serverAuth) does not allow clientAuth"}}},
 		"passes":           {ev: ev(requested, sent, alert(42))},
 		"no rejection":     {ev: ev(requested, sent, alert(48), noClientAuthEKU)},
 		"nothing was sent": {ev: ev(requested, chosen, alert(42), noClientAuthEKU)},
 	})
-	checkRule(t, localValidityRule{}, map[string]ruleCase{
+	checkRule(t, localValidityRule, map[string]ruleCase{
 		"fails":  {ev: ev(requested, sent, alert(46), expiredHere), want: []want{{ClientCertExpired, Likely, "local check: identity `joe` expired at"}}},
 		"passes": {ev: ev(requested, sent, alert(46))},
 	})
-	checkRule(t, localIssuerNotListedRule{}, map[string]ruleCase{
+	checkRule(t, localIssuerNotListedRule, map[string]ruleCase{
 		"fails":  {ev: ev(requested, sent, alert(42), issuerUnlisted), want: []want{{ClientCertUnknownCA, Likely, "issued by CN=Test Root, which the server's certificate request does not list"}}},
 		"passes": {ev: ev(requested, sent, alert(42))},
 	})
