@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -97,6 +96,9 @@ func updateFileGrowing(path string, growth int, fn func(tx *bolt.Tx) error) erro
 		}
 		return fn(tx)
 	})
+	if err == nil {
+		blessWritten(path, h.file)
+	}
 	if cerr := h.close(); err == nil {
 		err = cerr
 	}
@@ -175,10 +177,8 @@ func sameFile(f *os.File, path string) bool {
 // should the name have been swapped for a link meanwhile.
 func createDB(tmpPath string) (*bolt.DB, error) {
 	return bolt.Open(tmpPath, 0o600, &bolt.Options{
-		Timeout: lockTimeout,
-		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
-			return os.OpenFile(name, flag|syscall.O_NOFOLLOW, perm)
-		},
+		Timeout:  lockTimeout,
+		OpenFile: safefile.OpenNoFollow,
 	})
 }
 
@@ -268,6 +268,10 @@ func (s *Store) rewrite(fn func(tx *bolt.Tx) error) (err error) {
 	}
 	if err := os.Rename(tmpPath, real); err != nil {
 		return err
+	}
+	if f, err := os.Open(real); err == nil {
+		blessWritten(real, f)
+		f.Close()
 	}
 	return safefile.SyncDir(dir)
 }

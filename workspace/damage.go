@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -59,17 +58,6 @@ func Check(path string) error {
 	return checkOnce(path)
 }
 
-// checkedFiles remembers, per file, the state last found sound, so that the
-// several opens of one command (or the TUI's polling) walk the pages once.
-var checkedFiles sync.Map // fileID -> checkedState
-
-type fileID struct{ dev, ino uint64 }
-
-type checkedState struct {
-	size           int64
-	txid, checksum uint64
-}
-
 func checkOnce(path string) error {
 	f, fi, err := openRegular(path)
 	if err != nil {
@@ -78,6 +66,13 @@ func checkOnce(path string) error {
 	defer f.Close()
 	if fi.Size() == 0 {
 		return damaged(path, "the file is empty (0 bytes)")
+	}
+	// A file found sound before is known by its first two pages and its
+	// inode (checked.go); reading those costs two small reads.
+	if m, ok := readMetas(f, fi.Size()); ok {
+		if st, known := stateOf(fi, m); known && wasSound(path, st) {
+			return nil
+		}
 	}
 	data, unmap, err := mapFile(f, fi.Size())
 	if err != nil {
@@ -94,13 +89,7 @@ func checkMapped(path string, fi fs.FileInfo, data []byte) error {
 	if err != nil {
 		return damaged(path, "%v", err)
 	}
-	id, haveID := identify(fi)
-	state := checkedState{size: fi.Size(), txid: l.meta.txid, checksum: l.meta.checksum}
-	if haveID {
-		if prev, ok := checkedFiles.Load(id); ok && prev.(checkedState) == state {
-			return nil
-		}
-	}
+	state, known := stateOf(fi, l.meta)
 	w := newWalker(l, true)
 	if err := w.run(); err != nil {
 		return damaged(path, "%v", err)
@@ -113,8 +102,8 @@ func checkMapped(path string, fi fs.FileInfo, data []byte) error {
 			return damaged(path, "its %q table is missing", b)
 		}
 	}
-	if haveID {
-		checkedFiles.Store(id, state)
+	if known {
+		rememberSound(path, state)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ package workspace
 
 import (
 	"io"
-	"io/fs"
 	"os"
 )
 
@@ -12,7 +11,5 @@ func mapFile(f *os.File, size int64) ([]byte, func(), error) {
 	data, err := io.ReadAll(io.LimitReader(f, size))
 	return data, func() {}, err
 }
-
-func identify(fs.FileInfo) (fileID, bool) { return fileID{}, false }
 
 func lockShared(string) (func(), error) { return func() {}, nil }

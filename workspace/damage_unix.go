@@ -4,7 +4,6 @@ package workspace
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"syscall"
 	"time"
@@ -21,14 +20,6 @@ func mapFile(f *os.File, size int64) ([]byte, func(), error) {
 		return nil, nil, err
 	}
 	return data, func() { syscall.Munmap(data) }, nil
-}
-
-func identify(fi fs.FileInfo) (fileID, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileID{}, false
-	}
-	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, true
 }
 
 // lockShared takes a reader's lock on path, as bbolt's read-only open does,

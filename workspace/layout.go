@@ -92,6 +92,32 @@ func readLayout(data []byte) (*layout, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("the file is empty (0 bytes)")
 	}
+	m, ps, err := pickMeta(data)
+	if err != nil {
+		return nil, err
+	}
+	size := uint64(len(data))
+	l := &layout{data: data, pageSize: ps, meta: m, pages: m.pgid}
+	switch {
+	case m.pgid < 4:
+		return nil, fmt.Errorf("its header counts %d pages, fewer than an empty database has", m.pgid)
+	case m.pgid > size/ps:
+		return nil, fmt.Errorf("the file is %d bytes but its header says the data runs to %d bytes: it was cut short (an interrupted copy or sync?)", size, m.pgid*ps)
+	case size%ps != 0:
+		return nil, fmt.Errorf("the file is %d bytes, not a whole number of %d-byte pages: it was cut short or appended to", size, ps)
+	case m.root < 2 || m.root >= m.pgid:
+		return nil, fmt.Errorf("its header points the root at page %d, outside the file's %d pages", m.root, m.pgid)
+	case m.freelist != noFreelist && (m.freelist < 2 || m.freelist >= m.pgid):
+		return nil, fmt.Errorf("its header points the free-page list at page %d, outside the file's %d pages", m.freelist, m.pgid)
+	}
+	return l, nil
+}
+
+// pickMeta finds the page size and the meta bbolt would use: the valid one
+// with the higher transaction id (a torn write of the newer one leaves the
+// older one in charge). data must hold at least the file's first two pages.
+func pickMeta(data []byte) (boltMeta, uint64, error) {
+	var none boltMeta
 	m0, err0 := parseMeta(data)
 	ps := uint64(0)
 	if err0 == nil {
@@ -109,46 +135,33 @@ func readLayout(data []byte) (*layout, error) {
 			}
 		}
 		if ps == 0 {
-			return nil, fmt.Errorf("%v and no second header page was found: it is not a workspace file, or its start was overwritten", err0)
+			return none, 0, fmt.Errorf("%v and no second header page was found: it is not a workspace file, or its start was overwritten", err0)
 		}
 	}
 	if ps < minPageSize || ps > maxPageSize || ps&(ps-1) != 0 {
-		return nil, fmt.Errorf("its header gives an impossible page size of %d bytes", ps)
+		return none, 0, fmt.Errorf("its header gives an impossible page size of %d bytes", ps)
 	}
 	size := uint64(len(data))
-	if size%ps != 0 {
-		return nil, fmt.Errorf("the file is %d bytes, not a whole number of %d-byte pages: it was cut short or appended to", size, ps)
-	}
 	if size < 2*ps {
-		return nil, fmt.Errorf("the file is %d bytes, too short to hold its two header pages: it was cut short", size)
+		return none, 0, fmt.Errorf("the file is %d bytes, too short to hold its two header pages: it was cut short", size)
 	}
 	m1, err1 := parseMeta(data[ps:])
 	if err1 == nil && uint64(m1.pageSize) != ps {
 		err1 = fmt.Errorf("its second header page gives another page size")
 	}
-	// bbolt uses the valid meta with the higher transaction id; a torn
-	// write of the newer one leaves the older one in charge.
-	var m boltMeta
 	switch {
 	case err0 == nil && (err1 != nil || m0.txid >= m1.txid):
-		m = m0
+		return m0, ps, nil
 	case err1 == nil:
-		m = m1
-	default:
-		return nil, fmt.Errorf("both header pages are unreadable (%v; %v)", err0, err1)
+		return m1, ps, nil
 	}
-	l := &layout{data: data, pageSize: ps, meta: m, pages: m.pgid}
-	switch {
-	case m.pgid < 4:
-		return nil, fmt.Errorf("its header counts %d pages, fewer than an empty database has", m.pgid)
-	case m.pgid > size/ps:
-		return nil, fmt.Errorf("the file is %d bytes but its header says the data runs to %d bytes: it was cut short (an interrupted copy or sync?)", size, m.pgid*ps)
-	case m.root < 2 || m.root >= m.pgid:
-		return nil, fmt.Errorf("its header points the root at page %d, outside the file's %d pages", m.root, m.pgid)
-	case m.freelist != noFreelist && (m.freelist < 2 || m.freelist >= m.pgid):
-		return nil, fmt.Errorf("its header points the free-page list at page %d, outside the file's %d pages", m.freelist, m.pgid)
-	}
-	return l, nil
+	return none, 0, fmt.Errorf("both header pages are unreadable (%v; %v)", err0, err1)
+}
+
+// currentMeta is pickMeta for callers that only need the meta.
+func currentMeta(data []byte) (boltMeta, bool) {
+	m, _, err := pickMeta(data)
+	return m, err == nil
 }
 
 // page returns page id with its overflow pages, after checking its header

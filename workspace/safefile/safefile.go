@@ -44,13 +44,19 @@ func CreateTemp(dir, base, tag string) (*os.File, error) {
 			return nil, err
 		}
 		name := filepath.Join(dir, tempPrefix(base, tag)+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(r[:]))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		return f, err
 	}
 	return nil, fmt.Errorf("create a temporary file in %s: too many name collisions", dir)
+}
+
+// OpenNoFollow is os.OpenFile that fails rather than follow a symlink at
+// name (where the platform can tell).
+func OpenNoFollow(name string, flag int, perm os.FileMode) (*os.File, error) {
+	return os.OpenFile(name, flag|noFollow, perm)
 }
 
 func tempPrefix(base, tag string) string { return "." + base + "." + tag + "-" }
