@@ -126,7 +126,11 @@ func openDB(path string, readOnly bool, mmapSize int) (*handle, error) {
 				InitialMmapSize: mmapSize,
 				OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 					f, err := os.OpenFile(name, flag&^os.O_CREATE, perm)
-					h.file = f
+					if h.file == nil {
+						// The first open is bbolt's own handle, the one
+						// holding the lock; later ones (Tx.WriteTo) are not.
+						h.file = f
+					}
 					return f, err
 				},
 			})

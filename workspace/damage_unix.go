@@ -29,21 +29,30 @@ func lockShared(path string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := flockWait(f, false); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			pid, reading := lockHolder(path)
+			return nil, &BusyError{PID: pid, Path: path, Reading: reading, Program: processName(pid)}
+		}
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// flockWait locks f like bbolt does (a flock, polled every 50 ms) for at
+// most lockTimeout.
+func flockWait(f *os.File, exclusive bool) error {
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
 	deadline := time.Now().Add(lockTimeout)
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil || !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			return err
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
-			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
-				pid, reading := lockHolder(path)
-				return nil, &BusyError{PID: pid, Path: path, Reading: reading, Program: processName(pid)}
-			}
-			return nil, err
-		}
-		// bbolt polls its lock at the same 50 ms step.
 		time.Sleep(50 * time.Millisecond)
 	}
 }
