@@ -22,6 +22,9 @@ import (
 type DamagedError struct {
 	Path   string
 	Reason string
+	// inContent: the damage is in the file's bytes, which a writer in
+	// another process may have been changing (see Check).
+	inContent bool
 }
 
 func (e *DamagedError) Error() string {
@@ -44,7 +47,7 @@ func damaged(path, format string, a ...any) error {
 func Check(path string) error {
 	err := checkOnce(path)
 	var d *DamagedError
-	if !errors.As(err, &d) {
+	if !errors.As(err, &d) || !d.inContent {
 		return err
 	}
 	// A writer in another process may have been between its page writes
@@ -81,7 +84,12 @@ func checkOnce(path string) error {
 	defer unmap()
 	// The file can shrink under the mapping (another program truncating
 	// it); reading past its end then faults instead of failing.
-	return guard(path, func() error { return checkMapped(path, fi, data) })
+	err = guard(path, func() error { return checkMapped(path, fi, data) })
+	var d *DamagedError
+	if errors.As(err, &d) {
+		d.inContent = true
+	}
+	return err
 }
 
 func checkMapped(path string, fi fs.FileInfo, data []byte) error {
@@ -94,11 +102,11 @@ func checkMapped(path string, fi fs.FileInfo, data []byte) error {
 	if err := w.run(); err != nil {
 		return damaged(path, "%v", err)
 	}
-	if !w.topLevel[string(bucketMeta)] {
+	if _, ok := w.topLevel[string(bucketMeta)]; !ok {
 		return damaged(path, "it is a bbolt database but not an mtlswb workspace (it has no meta table)")
 	}
 	for _, b := range allBuckets {
-		if !w.topLevel[string(b)] {
+		if _, ok := w.topLevel[string(b)]; !ok {
 			return damaged(path, "its %q table is missing", b)
 		}
 	}

@@ -362,11 +362,10 @@ func (d *Doctor) fill(tx *bolt.Tx, res *RepairResult) error {
 				maxID = max(maxID, binary.BigEndian.Uint64([]byte(k)))
 			}
 		}
-		if name == string(bucketHistory) {
-			// New history ids continue after the highest one kept.
-			if err := b.SetSequence(maxID); err != nil {
-				return err
-			}
+		// Ids continue after the highest ever given, as if nothing
+		// happened; a lost sequence falls back to the highest id kept.
+		if err := b.SetSequence(max(maxID, d.sv.sequences[name])); err != nil {
+			return err
 		}
 	}
 	return bumpGeneration(tx)

@@ -17,6 +17,9 @@ type salvage struct {
 	// reaches (below a damaged branch page).
 	orphaned []string
 	problems []string
+	// sequences holds each top-level bucket's sequence (the next history
+	// id comes from it).
+	sequences map[string]uint64
 }
 
 // readSalvage reads every key and value it can reach in the file at path.
@@ -70,7 +73,7 @@ func readSalvageLayout(data []byte) (*layout, error) {
 func salvageFrom(l *layout) *salvage {
 	sv := &salvage{buckets: map[string]map[string][]byte{}}
 	w := newWalker(l, false)
-	w.onKV = func(path []string, k, v []byte) {
+	w.onKV = func(path []string, _ uint64, k, v []byte) {
 		if len(path) != 1 {
 			return // this mtlswb writes no nested buckets
 		}
@@ -83,6 +86,7 @@ func salvageFrom(l *layout) *salvage {
 	}
 	w.run()
 	sv.problems = w.problems
+	sv.sequences = w.topLevel
 	// Leaves cut off from the tree still hold records: put back the ones
 	// whose content says where they belong, unless the tree had them.
 	entries, records := sv.bucket(bucketEntries), sv.bucket(bucketRecords)

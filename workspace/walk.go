@@ -19,10 +19,12 @@ type walker struct {
 	strict   bool
 	problems []string
 	// onKV, when set, gets every key and value below the root, with the
-	// names of the buckets holding it. Slices point into the file.
-	onKV func(path []string, k, v []byte)
-	// topLevel collects the names of the root bucket's buckets.
-	topLevel map[string]bool
+	// names of the buckets holding it and the page it is on. Slices point
+	// into the file.
+	onKV func(path []string, page uint64, k, v []byte)
+	// topLevel collects the root bucket's buckets and their sequences.
+	topLevel map[string]uint64
+	page     uint64 // the page being read, for onKV
 }
 
 type bitmap []uint64
@@ -39,7 +41,7 @@ func (w *walker) stopped() bool           { return w.strict && len(w.problems) >
 func (w *walker) fail(f string, a ...any) { w.problems = append(w.problems, fmt.Sprintf(f, a...)) }
 
 func newWalker(l *layout, strict bool) *walker {
-	return &walker{l: l, seen: newBitmap(l.pages), free: newBitmap(l.pages), strict: strict, topLevel: map[string]bool{}}
+	return &walker{l: l, seen: newBitmap(l.pages), free: newBitmap(l.pages), strict: strict, topLevel: map[string]uint64{}}
 }
 
 // run walks the free-page list and then the tree. It returns the first
@@ -91,7 +93,11 @@ func (w *walker) walkPage(path []string, id uint64, depth int) {
 		}
 		if w.free.has(j) {
 			w.fail("page %d is in use but also listed as free", j)
-			return
+			if w.strict {
+				return
+			}
+			// Salvaging: the free-page list is the likelier one to be
+			// wrong, and the page may hold what is being recovered.
 		}
 	}
 	w.seen.setRange(id, n)
@@ -108,8 +114,8 @@ func (w *walker) walkPage(path []string, id uint64, depth int) {
 		for i := range count {
 			eo := pageHeaderSize + i*elementSize
 			pos, ksize := uint64(ne.Uint32(p[eo:])), uint64(ne.Uint32(p[eo+4:]))
-			if uint64(eo)+pos+ksize > uint64(len(p)) {
-				w.fail("branch page %d: entry %d points past the page", id, i)
+			if uint64(eo)+pos+ksize > uint64(len(p)) || ksize == 0 {
+				w.fail("branch page %d: entry %d points past the page or has no key", id, i)
 				return
 			}
 			w.walkPage(path, ne.Uint64(p[eo+8:]), depth+1)
@@ -118,15 +124,17 @@ func (w *walker) walkPage(path []string, id uint64, depth int) {
 			}
 		}
 	case pageLeaf:
-		w.walkLeaf(path, p, count, fmt.Sprintf("page %d", id), depth)
+		w.page = id
+		w.walkLeaf(path, p, count, id, fmt.Sprintf("page %d", id), depth)
 	default:
 		w.fail("page %d should hold data but has type %#x", id, flags)
 	}
 }
 
 // walkLeaf checks a leaf's entries (p starts at its page header, which for
-// an inline bucket lies inside a value) and descends into its buckets.
-func (w *walker) walkLeaf(path []string, p []byte, count int, where string, depth int) {
+// an inline bucket lies inside a value on page id) and descends into its
+// buckets.
+func (w *walker) walkLeaf(path []string, p []byte, count int, id uint64, where string, depth int) {
 	if pageHeaderSize+count*elementSize > len(p) {
 		w.fail("leaf %s claims %d entries, more than it holds", where, count)
 		return
@@ -136,8 +144,9 @@ func (w *walker) walkLeaf(path []string, p []byte, count int, where string, dept
 		flags := ne.Uint32(p[eo:])
 		pos, ksize, vsize := uint64(ne.Uint32(p[eo+4:])), uint64(ne.Uint32(p[eo+8:])), uint64(ne.Uint32(p[eo+12:]))
 		start := uint64(eo) + pos
-		if start+ksize+vsize > uint64(len(p)) {
-			w.fail("leaf %s: entry %d points past the page", where, i)
+		// bbolt never stores an empty key, and asserts on one it reads.
+		if start+ksize+vsize > uint64(len(p)) || ksize == 0 {
+			w.fail("leaf %s: entry %d points past the page or has no key", where, i)
 			if w.stopped() {
 				return
 			}
@@ -148,14 +157,15 @@ func (w *walker) walkLeaf(path []string, p []byte, count int, where string, dept
 		case flags&^leafBucket != 0:
 			w.fail("leaf %s: entry %d has unknown flags %#x", where, i, flags)
 		case flags&leafBucket != 0:
-			if depth == 0 && path == nil {
-				w.topLevel[string(k)] = true
+			if path == nil && len(v) >= bucketHeaderSize {
+				w.topLevel[string(k)] = ne.Uint64(v[8:])
 			}
-			w.walkBucket(append(path[:len(path):len(path)], string(k)), v, where, depth+1)
+			w.walkBucket(append(path[:len(path):len(path)], string(k)), v, id, depth+1)
+			w.page = id
 		case path == nil:
 			w.fail("leaf %s: the top level holds a value %q where only tables belong", where, k)
 		case w.onKV != nil:
-			w.onKV(path, k, v)
+			w.onKV(path, w.page, k, v)
 		}
 		if w.stopped() {
 			return
@@ -164,10 +174,11 @@ func (w *walker) walkLeaf(path []string, p []byte, count int, where string, dept
 }
 
 // walkBucket follows a bucket's header to its root page, or reads its
-// inline page from the value itself.
-func (w *walker) walkBucket(path []string, v []byte, where string, depth int) {
+// inline page from the value itself (on page id).
+func (w *walker) walkBucket(path []string, v []byte, id uint64, depth int) {
+	name := path[len(path)-1]
 	if len(v) < bucketHeaderSize {
-		w.fail("leaf %s: table %q has a header cut short", where, path[len(path)-1])
+		w.fail("page %d: table %q has a header cut short", id, name)
 		return
 	}
 	root := ne.Uint64(v)
@@ -177,10 +188,10 @@ func (w *walker) walkBucket(path []string, v []byte, where string, depth int) {
 	}
 	inline := v[bucketHeaderSize:]
 	if len(inline) < pageHeaderSize || ne.Uint16(inline[8:]) != pageLeaf {
-		w.fail("leaf %s: table %q is stored inline but is not a leaf", where, path[len(path)-1])
+		w.fail("page %d: table %q is stored inline but is not a leaf", id, name)
 		return
 	}
-	w.walkLeaf(path, inline, int(ne.Uint16(inline[10:])), fmt.Sprintf("%s, table %q", where, path[len(path)-1]), depth)
+	w.walkLeaf(path, inline, int(ne.Uint16(inline[10:])), id, fmt.Sprintf("page %d, table %q", id, name), depth)
 }
 
 // orphanLeaves calls fn for every leaf page the tree no longer reaches and
