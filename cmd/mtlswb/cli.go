@@ -247,7 +247,7 @@ func (c *cli) secret(src secretSource) ([]byte, error) {
 		if err != nil {
 			return nil, badInput(fmt.Errorf("read %s from %s: %w", src.what, src.file, err))
 		}
-		if w := safefile.ModeWarning(src.file, "passphrase file"); w != "" {
+		if w := safefile.ModeWarning(src.file, "the passphrase file"); w != "" {
 			fmt.Fprintf(c.stderr, "warning: %s\n", safetext.Line(w))
 		}
 		data = bytes.TrimSuffix(data, []byte("\n"))

@@ -183,13 +183,29 @@ func ReadLimited(path string, limit int64, what string) ([]byte, error) {
 		}
 	}
 	// The limit also holds for what Stat cannot size: pipes, devices, a
-	// file still growing.
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	// file still growing. Reading in fixed chunks, joined once at the end,
+	// copies the data twice at most, where a growing buffer would copy a
+	// 64 MiB body several times over.
+	var chunks [][]byte
+	total := int64(0)
+	for total <= limit {
+		chunk := make([]byte, min(limit+1-total, 1<<20))
+		n, err := io.ReadFull(f, chunk)
+		chunks = append(chunks, chunk[:n])
+		total += int64(n)
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if int64(len(data)) > limit {
+	if total > limit {
 		return nil, &TooLargeError{Path: path, What: what, Limit: limit}
+	}
+	data := make([]byte, 0, total)
+	for _, c := range chunks {
+		data = append(data, c...)
 	}
 	return data, nil
 }
