@@ -203,7 +203,10 @@ func cleanTemps(path string) []string {
 	if err != nil {
 		return nil
 	}
-	return safefile.CleanStale(filepath.Dir(real), filepath.Base(real), tempTag, "mtlswb")
+	dir, base := filepath.Split(real)
+	removed := safefile.CleanStale(dir, base, tempTag, "mtlswb")
+	// The check record's own temporary file (checked.go).
+	return append(removed, safefile.CleanStale(dir, filepath.Base(sidecar(real)), "tmp", "mtlswb")...)
 }
 
 // rewrite copies the live data into a new file, applies fn there, and
