@@ -123,10 +123,7 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if _, lerr := os.Lstat(path); lerr == nil {
-			target, _ := os.Readlink(path)
-			return nil, nil, damaged(path, "it is a symbolic link to %s, which does not exist", target)
-		}
+		// Also a symlink to a file not made yet: init makes it there.
 		return nil, nil, &NoWorkspaceError{Path: path}
 	case errors.Is(err, syscall.ELOOP):
 		return nil, nil, damaged(path, "it is a symbolic link that loops")

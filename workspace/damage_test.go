@@ -176,7 +176,6 @@ func TestDamagedPaths(t *testing.T) {
 		"symlink loop": {loop, "it is a symbolic link that loops"},
 		"/dev/zero":    {zero, "it is a character device, not a workspace file"},
 		"empty":        {empty, "the file is empty (0 bytes)"},
-		"dangling":     {nowhere, "it is a symbolic link to " + filepath.Join(dir, "missing") + ", which does not exist"},
 		"zeros":        {garbage, "it does not start like a bbolt database and no second header page was found: it is not a workspace file, or its start was overwritten"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -194,6 +193,34 @@ func TestDamagedPaths(t *testing.T) {
 				t.Errorf("Create over it = %v, want the DamagedError", err)
 			}
 		})
+	}
+}
+
+// TestCreateThroughDanglingLink: a symlink to a workspace not made yet is
+// no workspace, and Create makes the file where it points.
+func TestCreateThroughDanglingLink(t *testing.T) {
+	weakKDF(t)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real", "ws.db")
+	link := filepath.Join(dir, "link.db")
+	os.Symlink("real/ws.db", link)
+	if Exists(link) {
+		t.Fatal("Exists(link to nothing) = true")
+	}
+	if _, err := Open(link); !errors.Is(err, ErrNoWorkspace) {
+		t.Fatalf("Open = %v, want ErrNoWorkspace", err)
+	}
+	if _, err := Create(link, CreateOptions{NoPassphrase: true}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", fi, err)
+	}
+	if err := Check(target); err != nil {
+		t.Fatalf("the workspace is not at the link's target: %v", err)
+	}
+	if _, err := Open(link); err != nil {
+		t.Fatal(err)
 	}
 }
 

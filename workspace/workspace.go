@@ -110,11 +110,15 @@ func DefaultPath() (string, error) {
 }
 
 // Exists reports whether anything is at path: a workspace, or something
-// that Open will then describe (a directory, a damaged file, a link to
-// nowhere) instead of offering to create a workspace over it.
+// that Open will then describe (a directory, a damaged file, a link that
+// loops) instead of offering to create a workspace over it.
 func Exists(path string) bool {
-	_, err := os.Lstat(path)
-	return err == nil
+	if _, err := os.Lstat(path); err != nil {
+		return false
+	}
+	// A link to a file not made yet is a workspace not made yet.
+	_, err := os.Stat(path)
+	return !errors.Is(err, os.ErrNotExist)
 }
 
 // Create makes a new workspace at path. The file is built under a temporary
@@ -167,11 +171,17 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 		meta[string(metaMK)] = wrapped
 	}
 
-	dir := filepath.Dir(path)
+	// Through a symlink to a file not made yet, the workspace is made
+	// where the link points, so the link works from the start.
+	target, err := linkTarget(path)
+	if err != nil {
+		return nil, fmt.Errorf("create workspace: %w", err)
+	}
+	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create workspace directory: %w", err)
 	}
-	tmp, err := safefile.CreateTemp(dir, filepath.Base(path), tempTag)
+	tmp, err := safefile.CreateTemp(dir, filepath.Base(target), tempTag)
 	if err != nil {
 		return nil, fmt.Errorf("create workspace: %w", err)
 	}
@@ -185,7 +195,7 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 	}
 	// Link, unlike rename, fails when another process created the workspace
 	// meanwhile instead of silently replacing it.
-	if err := os.Link(tmpPath, path); err != nil {
+	if err := os.Link(tmpPath, target); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("create workspace %s: %w; use it, or remove it first", path, ErrExists)
 		}
@@ -193,7 +203,7 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 			return nil, checkFree(path)
 		}
 		// Some filesystems have no hard links.
-		if err := os.Rename(tmpPath, path); err != nil {
+		if err := os.Rename(tmpPath, target); err != nil {
 			return nil, fmt.Errorf("create workspace: %w", err)
 		}
 	}
@@ -203,6 +213,26 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 	s := &Store{path: path, workspaceID: id}
 	s.encrypted.Store(!opts.NoPassphrase)
 	return s, nil
+}
+
+// linkTarget follows the symlinks at path to the name a new file would
+// get; it is path itself when path is no link.
+func linkTarget(path string) (string, error) {
+	for range 40 { // Linux gives up after 40 links too (ELOOP)
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path, nil
+		}
+		next, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(next) {
+			next = filepath.Join(filepath.Dir(path), next)
+		}
+		path = next
+	}
+	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
 }
 
 // checkFree says why Create cannot use path: a workspace is there, or
