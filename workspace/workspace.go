@@ -144,11 +144,16 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 	}
 	defer clear(mk)
 
+	hk, err := historyKeyPair(mk)
+	if err != nil {
+		return nil, fmt.Errorf("create workspace: %w", err)
+	}
 	meta := map[string][]byte{
-		string(metaSchema):  u64(schemaVersion),
-		string(metaID):      id,
-		string(metaGen):     u64(1),
-		string(metaCreated): []byte(time.Now().UTC().Format(time.RFC3339)),
+		string(metaSchema):     u64(schemaVersion),
+		string(metaID):         id,
+		string(metaGen):        u64(1),
+		string(metaCreated):    []byte(time.Now().UTC().Format(time.RFC3339)),
+		string(metaHistoryPub): hk.PublicKey().Bytes(),
 	}
 	if opts.NoPassphrase {
 		meta[string(metaProtection)] = []byte(protectionNone)
@@ -353,42 +358,56 @@ func (s *Store) Encrypted() bool { return s.encrypted.Load() }
 // passphrase the argument is ignored. The slow key derivation runs with the
 // file closed, so it does not block other processes.
 func (s *Store) Unlock(passphrase []byte) (*Keys, error) {
+	keys, missing, err := s.unlock(passphrase)
+	if err == nil && missing {
+		s.addHistoryKey(keys)
+	}
+	return keys, err
+}
+
+// unlock is Unlock, also saying whether the workspace still lacks its
+// history key (made before history was sealed).
+func (s *Store) unlock(passphrase []byte) (keys *Keys, missingHistoryKey bool, err error) {
 	var prot string
 	var id, kdfBytes, wrapped, plain []byte
-	err := s.view(func(tx *bolt.Tx) error {
+	hasHistoryKey := false
+	err = s.view(func(tx *bolt.Tx) error {
 		mb := tx.Bucket(bucketMeta)
 		prot = string(mb.Get(metaProtection))
 		id = bytes.Clone(mb.Get(metaID))
 		kdfBytes = bytes.Clone(mb.Get(metaKDF))
 		wrapped = bytes.Clone(mb.Get(metaMK))
 		plain = bytes.Clone(mb.Get(metaMKPlain))
+		hasHistoryKey = mb.Get(metaHistoryPub) != nil
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !bytes.Equal(id, s.workspaceID) {
-		return nil, fmt.Errorf("unlock: %s was replaced by another workspace; open it again", s.path)
+		return nil, false, fmt.Errorf("unlock: %s was replaced by another workspace; open it again", s.path)
 	}
 	switch prot {
 	case protectionNone:
 		s.encrypted.Store(false)
 		if len(plain) != mkSize {
-			return nil, fmt.Errorf("unlock: master key record is damaged: %w", ErrCorrupt)
+			return nil, false, fmt.Errorf("unlock: master key record is damaged: %w", ErrCorrupt)
 		}
-		return newKeys(id, plain)
+		keys, err = newKeys(id, plain)
+		return keys, !hasHistoryKey, err
 	case protectionPassphrase:
 		s.encrypted.Store(true)
 		if len(passphrase) == 0 {
-			return nil, ErrWrongPassphrase
+			return nil, false, ErrWrongPassphrase
 		}
 		mk, err := unwrapMK(passphrase, wrapped, id, kdfBytes)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		return newKeys(id, mk)
+		keys, err = newKeys(id, mk)
+		return keys, !hasHistoryKey, err
 	}
-	return nil, fmt.Errorf("unlock: unknown key protection %q: %w", prot, ErrCorrupt)
+	return nil, false, fmt.Errorf("unlock: unknown key protection %q: %w", prot, ErrCorrupt)
 }
 
 // KDF returns the stored Argon2id parameters; ok is false on a workspace
