@@ -122,9 +122,16 @@ func (s *Store) History(limit int) ([]HistoryEntry, error) {
 	return out, nil
 }
 
-// HistoryItem returns the entry with id, sealed values as
-// SealedPlaceholder.
+// HistoryItem returns the entry with id. Its sealed values are opened when
+// this Store was unlocked and those keys are not locked again (the TUI
+// resends attempts from history, credentials included); otherwise they
+// read as SealedPlaceholder.
 func (s *Store) HistoryItem(id uint64) (*HistoryEntry, error) {
+	if k := s.lastKeys.Load(); k != nil {
+		if priv, err := k.historyKey(); err == nil {
+			return s.historyItem(id, priv)
+		}
+	}
 	return s.historyItem(id, nil)
 }
 

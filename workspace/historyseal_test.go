@@ -66,7 +66,12 @@ func TestHistorySealed(t *testing.T) {
 	}
 	requireAbsent(t, s.Path(), secretValues...)
 
-	locked, err := s.HistoryItem(id)
+	// A Store that was never unlocked reads placeholders.
+	fresh, err := Open(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked, err := fresh.HistoryItem(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +98,15 @@ func TestHistorySealed(t *testing.T) {
 	}
 	if _, err := s.UnsealedHistoryItem(lockedKeys(), id); err == nil {
 		t.Error("unsealed with locked keys")
+	}
+	// The Store that was unlocked opens them by itself, until the keys
+	// are locked.
+	if e, _ := s.HistoryItem(id); !strings.Contains(string(e.Request), secretValues[0]) {
+		t.Errorf("HistoryItem on the unlocked Store:\n%s", e.Request)
+	}
+	keys.Lock()
+	if e, _ := s.HistoryItem(id); strings.Contains(string(e.Request), secretValues[0]) {
+		t.Errorf("HistoryItem after Lock:\n%s", e.Request)
 	}
 }
 

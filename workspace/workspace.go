@@ -80,6 +80,9 @@ type Store struct {
 	path        string
 	workspaceID []byte
 	encrypted   atomic.Bool
+	// lastKeys are the keys Unlock last returned, for HistoryItem to open
+	// sealed values with; Keys.Lock zeroes them for every holder.
+	lastKeys atomic.Pointer[Keys]
 }
 
 // CreateOptions configure a new workspace.
@@ -359,10 +362,14 @@ func (s *Store) Encrypted() bool { return s.encrypted.Load() }
 // file closed, so it does not block other processes.
 func (s *Store) Unlock(passphrase []byte) (*Keys, error) {
 	keys, missing, err := s.unlock(passphrase)
-	if err == nil && missing {
+	if err != nil {
+		return nil, err
+	}
+	if missing {
 		s.addHistoryKey(keys)
 	}
-	return keys, err
+	s.lastKeys.Store(keys)
+	return keys, nil
 }
 
 // unlock is Unlock, also saying whether the workspace still lacks its

@@ -54,6 +54,7 @@ func init() {
 		{"passwd", "change the workspace passphrase", cmdPasswd},
 		{"doctor", "check a workspace file and recover what a damaged one holds", cmdDoctor},
 		{"backup", "write a consistent copy of the workspace to a file", cmdBackup},
+		{"history", "list, show and clear past attempts; set what history keeps", cmdHistory},
 		{"pki", "make a dev PKI: CAs and leaf certificates", cmdPKI},
 		{"send", "send a request over mTLS and explain the result", cmdSend},
 		{"probe", "handshake only: a readable openssl s_client", cmdProbe},
