@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+	"github.com/mtlswb/mtlswb/workspace/safefile"
 )
 
 // DamagedError says the workspace file cannot be used as it is: it is cut
@@ -130,7 +131,7 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	case err != nil:
 		return nil, nil, fmt.Errorf("open workspace %s: %w", safetext.Line(path), err)
 	}
-	if what := fileKind(fi.Mode()); what != "" {
+	if what := safefile.Kind(fi.Mode()); what != "" {
 		return nil, nil, damaged(path, "it is %s, not a workspace file", what)
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -138,32 +139,14 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, fmt.Errorf("open workspace %s: %w", safetext.Line(path), err)
 	}
 	// The path may have been replaced between Stat and open.
-	if fi, err = f.Stat(); err != nil || fileKind(fi.Mode()) != "" {
+	if fi, err = f.Stat(); err != nil || safefile.Kind(fi.Mode()) != "" {
 		f.Close()
 		if err == nil {
-			err = damaged(path, "it is %s, not a workspace file", fileKind(fi.Mode()))
+			err = damaged(path, "it is %s, not a workspace file", safefile.Kind(fi.Mode()))
 		}
 		return nil, nil, err
 	}
 	return f, fi, nil
-}
-
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsRegular():
-		return ""
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	}
-	return "not a regular file"
 }
 
 // guard runs one use of the bbolt file. bbolt panics on pages it finds

@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
+	"github.com/mtlswb/mtlswb/workspace/damagetest"
 )
 
 // damagedFixture is a small workspace (a CA, a dozen identities, history, a
@@ -156,26 +156,15 @@ func requireDamaged(t *testing.T, path string) {
 func TestDamagedPaths(t *testing.T) {
 	weakKDF(t)
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	loop := filepath.Join(dir, "loop")
-	os.Symlink(loop, loop)
-	zero := filepath.Join(dir, "zero")
-	os.Symlink("/dev/zero", zero)
-	empty := filepath.Join(dir, "empty")
-	os.WriteFile(empty, nil, 0o600)
-	nowhere := filepath.Join(dir, "nowhere")
-	os.Symlink(filepath.Join(dir, "missing"), nowhere)
+	p := damagetest.SpecialPaths(t, dir)
 	garbage := filepath.Join(dir, "garbage")
 	os.WriteFile(garbage, make([]byte, 3<<12), 0o600)
 	for name, tc := range map[string]struct{ path, reason string }{
-		"directory":    {dir, "it is a directory, not a workspace file"},
-		"fifo":         {fifo, "it is a named pipe (FIFO), not a workspace file"},
-		"symlink loop": {loop, "it is a symbolic link that loops"},
-		"/dev/zero":    {zero, "it is a character device, not a workspace file"},
-		"empty":        {empty, "the file is empty (0 bytes)"},
+		"directory":    {p["directory"], "it is a directory, not a workspace file"},
+		"fifo":         {p["fifo"], "it is a named pipe (FIFO), not a workspace file"},
+		"symlink loop": {p["symlink loop"], "it is a symbolic link that loops"},
+		"/dev/zero":    {p["/dev/zero"], "it is a character device, not a workspace file"},
+		"empty":        {p["empty"], "the file is empty (0 bytes)"},
 		"zeros":        {garbage, "it does not start like a bbolt database and no second header page was found: it is not a workspace file, or its start was overwritten"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -126,12 +126,12 @@ func (k *Keys) historyKey() (*ecdh.PrivateKey, error) {
 	if k == nil {
 		return nil, ErrLocked
 	}
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	if k.mk == nil {
-		return nil, ErrLocked
+	mk, err := k.masterKey(k.workspaceID)
+	if err != nil {
+		return nil, err
 	}
-	return historyKeyPair(k.mk)
+	defer clear(mk)
+	return historyKeyPair(mk)
 }
 
 func sealKey(shared, ephPub, pub []byte) ([]byte, error) {

@@ -7,9 +7,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mtlswb/mtlswb/workspace/damagetest"
 )
 
 // damagedCommands is every command that reads or writes the workspace, as a
@@ -88,20 +89,8 @@ func requireDamageReported(t *testing.T, e *env, ws string, cmds [][]string) {
 func TestDamagedWorkspaceCommands(t *testing.T) {
 	e, good := damagedWorkspace(t)
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo.db")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	loop := filepath.Join(dir, "loop.db")
-	os.Symlink(loop, loop)
-	zero := filepath.Join(dir, "zero.db")
-	os.Symlink("/dev/zero", zero)
-	empty := filepath.Join(dir, "empty.db")
-	os.WriteFile(empty, nil, 0o600)
-	sub := filepath.Join(dir, "dir.db")
-	os.Mkdir(sub, 0o700)
 	cmds := damagedCommands(e.dir)
-	for name, path := range map[string]string{"directory": sub, "fifo": fifo, "symlink loop": loop, "/dev/zero": zero, "empty": empty} {
+	for name, path := range damagetest.SpecialPaths(t, dir) {
 		t.Run(name, func(t *testing.T) {
 			vars := map[string]string{"MTLSWB_WORKSPACE": path}
 			for k, v := range e.vars {

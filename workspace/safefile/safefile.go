@@ -76,7 +76,7 @@ func Write(path string, replace bool, write func(io.Writer) error) (err error) {
 		case !replace:
 			return &fs.PathError{Op: "write", Path: path, Err: fs.ErrExist}
 		case !fi.Mode().IsRegular() && fi.Mode()&fs.ModeSymlink == 0:
-			return fmt.Errorf("%s is %s: only a regular file or a symbolic link is replaced; remove it or choose another path", path, describeMode(fi.Mode()))
+			return fmt.Errorf("%s is %s: only a regular file or a symbolic link is replaced; remove it or choose another path", path, Kind(fi.Mode()))
 		}
 	}
 	tmp, err := CreateTemp(dir, base, "tmp")
@@ -140,16 +140,24 @@ func SyncDir(dir string) error {
 	return nil
 }
 
-func describeMode(m fs.FileMode) string {
+// Kind names what a file mode says is not a regular file ("a directory",
+// "a named pipe (FIFO)", ...), for messages; "" for a regular file.
+func Kind(m fs.FileMode) string {
 	switch {
+	case m.IsRegular():
+		return ""
 	case m.IsDir():
 		return "a directory"
 	case m&fs.ModeNamedPipe != 0:
 		return "a named pipe (FIFO)"
 	case m&fs.ModeSocket != 0:
 		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
 	case m&fs.ModeDevice != 0:
-		return "a device"
+		return "a block device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
 	}
 	return "not a regular file"
 }
