@@ -1,10 +1,3 @@
-// Package tlsengine sends one traced request (or a handshake-only probe) over
-// TLS with an optional client certificate, verifies the server's chain link by
-// link, and explains every failure in a fixed vocabulary of categories.
-//
-// It takes and returns standard-library types only: it knows nothing of the
-// workspace file or the terminal UI, so the CLI, the TUI and tests all share
-// one Report and cannot disagree about what happened.
 package tlsengine
 
 import (

@@ -94,27 +94,30 @@ func BenchmarkImport10kAndList(b *testing.B) {
 	b.Logf("import of 10,000 identities: %v (target ≤ 20 s); ls --json median: %v (target ≤ 100 ms)", importTime, median(runs))
 }
 
-// BenchmarkSendVsCurl compares whole processes, alternating runs:
-// `mtlswb send --cert --key --ca` against `curl --cert --key --cacert`
-// on the same local server (target: mtlswb ≤ 0.8× curl's median).
-func BenchmarkSendVsCurl(b *testing.B) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		b.Fatal("curl is needed for this benchmark: run scripts/ensure-tools.sh")
-	}
-	bin := buildBinary(b)
+// mtlsFiles are the client's PEM files for a local mTLS server.
+type mtlsFiles struct{ cert, key, ca, url string }
+
+// localMTLSServer starts an mTLS echo server on 127.0.0.1 that requires a
+// client certificate, and writes the client's certificate, key and CA files.
+func localMTLSServer(b *testing.B) mtlsFiles {
+	b.Helper()
 	dir := b.TempDir()
 	root, _ := pki.NewRoot(pki.Spec{CN: "Root", IsCA: true})
 	server, _ := root.Issue(pki.Spec{CN: "localhost", Server: true, DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
 	client, _ := root.Issue(pki.Spec{CN: "joe", Client: true})
 	write := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)
-		os.WriteFile(p, data, 0o600)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
 		return p
 	}
-	caFile := write("ca.pem", certPEMBytes(root.Cert.Raw))
-	certFile := write("cert.pem", certPEMBytes(client.Cert.Raw))
 	der, _ := x509.MarshalPKCS8PrivateKey(client.Key)
-	keyFile := write("key.pem", pemBytes("PRIVATE KEY", der))
+	f := mtlsFiles{
+		ca:   write("ca.pem", certPEMBytes(root.Cert.Raw)),
+		cert: write("cert.pem", certPEMBytes(client.Cert.Raw)),
+		key:  write("key.pem", pemBytes("PRIVATE KEY", der)),
+	}
 	srv, err := serve.New(serve.Config{
 		Cert:      tls.Certificate{Certificate: [][]byte{server.Cert.Raw}, PrivateKey: server.Key, Leaf: server.Cert},
 		ClientCAs: []*x509.Certificate{root.Cert}, ClientAuth: "require",
@@ -127,19 +130,66 @@ func BenchmarkSendVsCurl(b *testing.B) {
 		b.Fatal(err)
 	}
 	go srv.Serve(ln)
-	defer srv.Close()
-	url := "https://" + ln.Addr().String() + "/"
-	env := []string{"MTLSWB_WORKSPACE=" + filepath.Join(dir, "none.db")}
-	var ours, theirs []time.Duration
-	for range 30 {
-		ours = append(ours, timeCmd(b, env, bin, "send", "--cert", certFile, "--key", keyFile, "--ca", caFile, url))
-		theirs = append(theirs, timeCmd(b, env, "curl", "-s", "-o", "/dev/null", "--fail", "--cert", certFile, "--key", keyFile, "--cacert", caFile, url))
+	b.Cleanup(func() { srv.Close() })
+	f.url = "https://" + ln.Addr().String() + "/"
+	return f
+}
+
+// alternate runs two commands n times each, one after the other, so both
+// see the same machine load, and reports both medians and their ratio.
+func alternate(b *testing.B, n int, env []string, ours, theirs []string, oursUnit, theirsUnit string) float64 {
+	b.Helper()
+	var a, t []time.Duration
+	for range n {
+		a = append(a, timeCmd(b, env, ours[0], ours[1:]...))
+		t = append(t, timeCmd(b, env, theirs[0], theirs[1:]...))
 	}
-	ratio := float64(median(ours)) / float64(median(theirs))
-	b.ReportMetric(float64(median(ours).Microseconds())/1000, "mtlswb-ms")
-	b.ReportMetric(float64(median(theirs).Microseconds())/1000, "curl-ms")
+	ratio := float64(median(a)) / float64(median(t))
+	b.ReportMetric(float64(median(a).Microseconds())/1000, oursUnit)
+	b.ReportMetric(float64(median(t).Microseconds())/1000, theirsUnit)
 	b.ReportMetric(ratio, "ratio")
-	b.Logf("send median %v, curl median %v, ratio %.2f (target ≤ 0.8)", median(ours), median(theirs), ratio)
+	b.Logf("%s median %v, %s median %v, ratio %.2f", oursUnit, median(a), theirsUnit, median(t), ratio)
+	return ratio
+}
+
+// BenchmarkSendVsCurl compares whole processes, alternating runs:
+// `mtlswb send --cert --key --ca` against `curl --cert --key --cacert`
+// on the same local server (target: mtlswb ≤ 0.8× curl's median).
+func BenchmarkSendVsCurl(b *testing.B) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		b.Fatal("curl is needed for this benchmark: run scripts/ensure-tools.sh")
+	}
+	bin := buildBinary(b)
+	f := localMTLSServer(b)
+	env := []string{"MTLSWB_WORKSPACE=" + filepath.Join(b.TempDir(), "none.db")}
+	alternate(b, 30, env,
+		[]string{bin, "send", "--cert", f.cert, "--key", f.key, "--ca", f.ca, f.url},
+		[]string{"curl", "-s", "-o", "/dev/null", "--fail", "--cert", f.cert, "--key", f.key, "--cacert", f.ca, f.url},
+		"mtlswb-ms", "curl-ms")
+}
+
+// BenchmarkSendVsMinimalClient compares whole processes, alternating runs:
+// `mtlswb send --cert --key --ca` against testdata/minclient, the least a Go
+// program does to send the same request with crypto/tls and net/http. The
+// difference is what the CLI pays for its features and for linking the TUI
+// (target: ratio ≤ 1.1).
+func BenchmarkSendVsMinimalClient(b *testing.B) {
+	bin := buildBinary(b)
+	minClient := filepath.Join(b.TempDir(), "minclient")
+	build := exec.Command("go", "build", "-o", minClient, "./testdata/minclient")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // built as mtlswb is
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build minclient: %v\n%s", err, out)
+	}
+	f := localMTLSServer(b)
+	env := []string{"MTLSWB_WORKSPACE=" + filepath.Join(b.TempDir(), "none.db")}
+	// Warm the page cache and the server before timing.
+	timeCmd(b, env, bin, "send", "--cert", f.cert, "--key", f.key, "--ca", f.ca, f.url)
+	timeCmd(b, env, minClient, f.cert, f.key, f.ca, f.url)
+	alternate(b, 60, env,
+		[]string{bin, "send", "--cert", f.cert, "--key", f.key, "--ca", f.ca, f.url},
+		[]string{minClient, f.cert, f.key, f.ca, f.url},
+		"mtlswb-ms", "minclient-ms")
 }
 
 // BenchmarkOpenGetIdentity: open + read one identity's certificate (≤ 2 ms).
