@@ -10,10 +10,12 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/mtlswb/mtlswb/internal/harden"
 )
 
 func main() {
-	noCoreDumps()
+	harden.NoCoreDumps()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
