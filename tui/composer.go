@@ -3,8 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -48,15 +46,15 @@ type composerKeys struct {
 
 func newComposerKeys() composerKeys {
 	return composerKeys{
-		Send:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send")),
-		Probe:  key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "probe handshake")),
-		Save:   key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "save as")),
-		Next:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
-		Prev:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous field")),
-		Edit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit/choose")),
-		Leave:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave field/cancel send")),
-		Cycle:  key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change value")),
-		Toggle: key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle")),
+		Send:   bind("ctrl+s", "send"),
+		Probe:  bind("ctrl+p", "probe handshake"),
+		Save:   bind("ctrl+o", "save as"),
+		Next:   bindKeys("tab/↓", "next field", "tab", "down"),
+		Prev:   bindKeys("shift+tab/↑", "previous field", "shift+tab", "up"),
+		Edit:   bind("enter", "edit/choose"),
+		Leave:  bind("esc", "leave field/cancel send"),
+		Cycle:  bindKeys("←/→", "change value", "left", "right"),
+		Toggle: bind("space", "toggle"),
 	}
 }
 
@@ -67,14 +65,6 @@ func (k composerKeys) ShortHelp() []key.Binding {
 func (k composerKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Send, k.Probe, k.Save}, {k.Next, k.Prev, k.Edit, k.Leave, k.Cycle, k.Toggle}}
 }
-
-type pickMode int
-
-const (
-	pickNone pickMode = iota
-	pickIdentity
-	pickTrust
-)
 
 // composerScreen edits one request.
 type composerScreen struct {
@@ -353,120 +343,51 @@ func (s *composerScreen) moveFocus(d int) tea.Cmd {
 	return nil
 }
 
-// acceptReport reports whether msg answers the request in flight; a late
-// answer to a cancelled or replaced request is dropped.
-func (s *composerScreen) acceptReport(msg reportReceivedMsg) bool {
-	if !s.sending || msg.id != s.reqID {
-		return false
+// takeAnswer takes the answers of commands the composer started, whichever
+// screen shows; handled is false for any other message.
+func (s *composerScreen) takeAnswer(msg tea.Msg) (cmd tea.Cmd, handled bool) {
+	switch msg := msg.(type) {
+	case profilesLoadedMsg:
+		s.setProfiles(msg)
+		return nil, true
+	case planDecidedMsg:
+		return s.decided(msg), true
 	}
-	s.sending = false
-	if s.cancel != nil {
-		s.cancel()
-		s.cancel = nil
-	}
-	return true
+	return nil, false
 }
 
-func (s *composerScreen) markIdentities(v []tlsengine.IdentityVerdict) {
-	if len(v) == 0 {
-		return
-	}
-	s.verdicts = make(map[string]tlsengine.IdentityVerdict, len(v))
-	for _, iv := range v {
-		s.verdicts[iv.Name] = iv
-	}
-}
-
-// send starts the request; with an identity the keys must be unlocked first.
-func (s *composerScreen) send(probe bool) tea.Cmd {
-	if s.sending {
-		s.sh.host.setInfo("a request is running: esc cancels it")
+// spinTick turns the spinner while a request runs and lets it stop after.
+func (s *composerScreen) spinTick(t spinner.TickMsg) tea.Cmd {
+	if !s.sending {
 		return nil
 	}
-	spec := s.spec(probe)
-	if spec.URL == "" {
-		s.sh.host.setError(errors.New("the URL is empty: type an https:// URL (or host:port to probe)"))
-		return nil
-	}
-	spec, using, err := s.withProfile(spec)
-	if err != nil {
-		s.sh.host.setError(err)
-		return nil
-	}
-	if using != "" {
-		s.sh.host.setInfo(safetext.Line(using))
-	}
-	if spec.Identity == "auto" {
-		ctx, cancel := context.WithCancel(context.Background())
-		s.reqID++
-		s.cancel, s.sending, s.probe, s.started = cancel, true, probe, s.sh.now()
-		return tea.Batch(s.spin.Tick, autoProbeCmd(ctx, s.sh.store, s.sh.engine, s.reqID, spec))
-	}
-	return s.start(spec, "")
-}
-
-// start sends spec; with an identity the keys must be unlocked first. note,
-// when set, heads the report's warnings (how the identity was chosen).
-func (s *composerScreen) start(spec workspace.RequestSpec, note string) tea.Cmd {
-	start := func(keys *workspace.Keys) tea.Cmd {
-		ctx, cancel := context.WithCancel(context.Background())
-		s.reqID++
-		s.cancel, s.sending, s.probe, s.started = cancel, true, spec.Probe, s.sh.now()
-		return tea.Batch(s.spin.Tick, withNote(sendCmd(ctx, s.sh.store, keys, s.sh.engine, s.reqID, spec), note))
-	}
-	if spec.Identity == "" {
-		return start(nil)
-	}
-	return s.sh.host.withKeys(start)
-}
-
-func (s *composerScreen) cancelSend() {
-	if s.cancel != nil {
-		s.cancel()
-		s.cancel = nil
-	}
-	s.sending = false
-	s.reqID++ // whatever answers now is stale
-	s.sh.host.setInfo("request cancelled")
+	var c tea.Cmd
+	s.spin, c = s.spin.Update(t)
+	return c
 }
 
 // updateBackground keeps the spinner turning while another screen shows,
 // and takes the answers of commands the composer started.
 func (s *composerScreen) updateBackground(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case profilesLoadedMsg:
-		s.setProfiles(msg)
-		return nil
-	case autoChosenMsg:
-		return s.autoChosen(msg)
-	}
-	if t, ok := msg.(spinner.TickMsg); ok && s.sending {
-		var c tea.Cmd
-		s.spin, c = s.spin.Update(t)
+	if c, ok := s.takeAnswer(msg); ok {
 		return c
+	}
+	if t, ok := msg.(spinner.TickMsg); ok {
+		return s.spinTick(t)
 	}
 	return nil
 }
 
 func (s *composerScreen) update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case profilesLoadedMsg:
-		s.setProfiles(msg)
-		return nil
-	case autoChosenMsg:
-		return s.autoChosen(msg)
+	if c, ok := s.takeAnswer(msg); ok {
+		return c
 	}
 	return tea.Batch(s.loadProfiles(), s.updateForm(msg))
 }
 
 func (s *composerScreen) updateForm(msg tea.Msg) tea.Cmd {
 	if t, ok := msg.(spinner.TickMsg); ok {
-		if !s.sending {
-			return nil
-		}
-		var c tea.Cmd
-		s.spin, c = s.spin.Update(t)
-		return c
+		return s.spinTick(t)
 	}
 	km, isKey := msg.(tea.KeyPressMsg)
 	if !isKey {
@@ -592,108 +513,6 @@ func (s *composerScreen) identNames() []string {
 	return out
 }
 
-func (s *composerScreen) openPicker(mode pickMode) tea.Cmd {
-	s.picking = mode
-	now := s.sh.now()
-	var rows []row
-	switch mode {
-	case pickIdentity:
-		rows = append(rows, row{key: identityByProfile, text: "(default: the matching profile's identity, else none)", hay: "default profile none"})
-		rows = append(rows, row{key: identityAuto, text: "auto: probe the server and take the one identity it accepts", hay: "auto"})
-		rows = append(rows, row{key: identityNone, text: "(none: send no client certificate, whatever the profiles say)", hay: "none"})
-		for _, e := range s.idents {
-			r := row{key: e.Name, text: safetext.Line(e.Name) + "  " + safetext.Line(e.SubjectCN), hay: strings.ToLower(e.Name + " " + e.SubjectCN), badges: entryBadges(e, now)}
-			if v, ok := s.verdicts[e.Name]; ok {
-				if v.Accepted {
-					r.mark = "✓"
-					r.badges = append(r.badges, badge{"server accepts", badgeOK})
-				} else {
-					r.mark = "✗"
-				}
-			}
-			rows = append(rows, r)
-		}
-	case pickTrust:
-		rows = append(rows, row{key: "\x00system", text: checkbox(s.systemRoots) + " system roots", hay: "system roots"})
-		for _, c := range s.caList {
-			rows = append(rows, row{key: c.Name, text: checkbox(s.cas[c.Name]) + " " + safetext.Line(c.Name) + "  " + safetext.Line(c.SubjectCN), hay: strings.ToLower(c.Name + " " + c.SubjectCN), badges: entryBadges(c, now)})
-		}
-	}
-	s.pick = winList{empty: "nothing matches"}
-	s.pick.setSize(s.w, s.h-3)
-	s.pick.setRows(rows)
-	if mode == pickIdentity {
-		s.pick.selectKey(s.identity)
-	}
-	s.filter.SetValue("")
-	return s.filter.Focus()
-}
-
-func checkbox(on bool) string {
-	if on {
-		return "[x]"
-	}
-	return "[ ]"
-}
-
-func (s *composerScreen) updatePicker(km tea.KeyPressMsg) tea.Cmd {
-	switch km.String() {
-	case "esc":
-		s.picking = pickNone
-		return nil
-	case "up":
-		s.pick.move(-1)
-		return nil
-	case "down":
-		s.pick.move(1)
-		return nil
-	case "pgup":
-		s.pick.move(-s.pick.height)
-		return nil
-	case "pgdown":
-		s.pick.move(s.pick.height)
-		return nil
-	case "space":
-		if s.picking == pickTrust {
-			s.toggleTrust()
-			return nil
-		}
-	case "enter":
-		r := s.pick.selected()
-		if s.picking == pickIdentity {
-			if r != nil {
-				s.identity = r.key
-			}
-		} else if s.pick.filter != "" && r != nil {
-			s.toggleTrust()
-			return nil
-		}
-		s.picking = pickNone
-		return nil
-	}
-	var c tea.Cmd
-	s.filter, c = s.filter.Update(km)
-	s.pick.setFilter(s.filter.Value())
-	return c
-}
-
-func (s *composerScreen) toggleTrust() {
-	r := s.pick.selected()
-	if r == nil {
-		return
-	}
-	var on bool
-	if r.key == "\x00system" {
-		s.systemRoots = !s.systemRoots
-		on = s.systemRoots
-		r.text = checkbox(on) + " system roots"
-		return
-	}
-	s.cas[r.key] = !s.cas[r.key]
-	on = s.cas[r.key]
-	r.text = checkbox(on) + r.text[3:]
-}
-
 func (s *composerScreen) saveForm() tea.Cmd {
 	spec := s.spec(false)
 	if spec.URL == "" {
@@ -711,195 +530,4 @@ func (s *composerScreen) saveForm() tea.Cmd {
 		return saveRequestCmd(store, name, spec, now), nil
 	}
 	return s.sh.host.openForm(f)
-}
-
-// preflight lists what will be sent and what looks wrong before it is.
-func (s *composerScreen) preflight() (present string, warns []string) {
-	now := s.sh.now()
-	spec := s.spec(false)
-	ident, via := s.identity, ""
-	if ident == identityByProfile {
-		if sel, ok := s.selection(); ok && sel.Matched {
-			ident, via = sel.Chosen.Identity, " from profile "+safetext.Line(sel.Profile)
-			if u := sel.Chosen.Unusable(); u != "" {
-				warns = append(warns, u)
-			}
-		}
-	}
-	switch ident {
-	case identityByProfile, identityNone:
-		present = "no client certificate"
-		warns = append(warns, "no identity chosen: a server that requires client certificates will refuse")
-	case identityAuto:
-		present = "the identity the server accepts (auto: a probe decides first)"
-	default:
-		var e *workspace.Entry
-		for i := range s.idents {
-			if s.idents[i].Name == ident {
-				e = &s.idents[i]
-			}
-		}
-		if e == nil {
-			present = safetext.Line(ident) + via + " (not in the workspace)"
-		} else {
-			present = fmt.Sprintf("%s%s (CN=%s, expires %s)", safetext.Line(e.Name), via, safetext.Line(e.SubjectCN), e.NotAfter.UTC().Format("2006-01-02"))
-			switch {
-			case now.After(e.NotAfter):
-				warns = append(warns, "the identity's certificate has expired: servers will reject it")
-			case now.Before(e.NotBefore):
-				warns = append(warns, "the identity's certificate is not valid yet")
-			case e.NotAfter.Sub(now) <= expiringSoon:
-				warns = append(warns, fmt.Sprintf("the identity expires in %d days", int(e.NotAfter.Sub(now).Hours()/24)))
-			}
-			if !e.ClientAuth {
-				warns = append(warns, "the identity's EKU lacks clientAuth: servers that check usage will reject it")
-			}
-		}
-		if v, ok := s.verdicts[ident]; ok && !v.Accepted {
-			warns = append(warns, "last attempt: the server would not accept it: "+safetext.Line(v.Reason))
-		}
-	}
-	if !spec.SystemRoots && len(spec.CAs) == 0 && !spec.Insecure {
-		warns = append(warns, "nothing is trusted: the server's chain cannot verify (pick CAs or system roots)")
-	}
-	if spec.URL != "" {
-		if u, err := url.Parse(spec.URL); err == nil && u.Scheme != "" && u.Scheme != "https" {
-			warns = append(warns, "the URL is not https://: mTLS needs TLS")
-		}
-	}
-	if s.tlsMin == 2 && s.tlsMax == 1 {
-		warns = append(warns, "TLS min 1.3 is above max 1.2: no version can be negotiated")
-	}
-	if spec.Timeout != "" {
-		if _, err := time.ParseDuration(spec.Timeout); err != nil {
-			warns = append(warns, "timeout "+safetext.Line(spec.Timeout)+" is not a duration like 10s")
-		}
-	}
-	return present, warns
-}
-
-func (s *composerScreen) view() string {
-	st := &s.sh.styles
-	if s.picking != pickNone {
-		title := "Choose the identity to present"
-		if s.picking == pickTrust {
-			title = "Trust: space toggles, enter closes"
-		}
-		s.filter.SetWidth(max(s.w-4, 4))
-		return st.title.Render(title) + "\n" + s.filter.View() + "\n" + s.pick.view(st, true) + "\n" + st.dim.Render(s.pick.position())
-	}
-	var b strings.Builder
-	b.WriteString(st.title.Render("Request") + "\n")
-	for f := cfMethod; f < cfCount; f++ {
-		b.WriteString(s.fieldLine(f) + "\n")
-	}
-	present, warns := s.preflight()
-	b.WriteString(st.title.Render("Pre-flight") + "\n")
-	b.WriteString(cut("→ presents "+present, s.w) + "\n")
-	if which := s.whichLine(); which != "" {
-		b.WriteString(st.dim.Render(cut("→ "+which, s.w)) + "\n")
-	}
-	if s.insecure {
-		b.WriteString(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)) + "\n")
-	}
-	for _, w := range warns {
-		b.WriteString(st.warn.Render(cut("! "+w, s.w)) + "\n")
-	}
-	if s.sending {
-		verb := "sending"
-		if s.probe {
-			verb = "probing"
-		}
-		el := s.sh.now().Sub(s.started).Round(100 * time.Millisecond)
-		b.WriteString(s.spin.View() + fmt.Sprintf(" %s … %s (esc cancels)", verb, el))
-	}
-	return b.String()
-}
-
-func (s *composerScreen) fieldLine(f cField) string {
-	st := &s.sh.styles
-	labels := map[cField]string{cfMethod: "Method", cfURL: "URL", cfHeaders: "Headers", cfBody: "Body", cfIdentity: "Identity",
-		cfTrust: "Trust", cfSNI: "SNI", cfTLSMin: "TLS min", cfTLSMax: "TLS max", cfInsecure: "Insecure", cfTimeout: "Timeout"}
-	pointer := "  "
-	if f == s.focus {
-		pointer = st.focus.Render("> ")
-	}
-	label := st.label.Render(fit(labels[f], 9))
-	var val string
-	switch f {
-	case cfMethod:
-		val = "◂ " + methods[s.method] + " ▸"
-	case cfURL:
-		val = s.url.View()
-	case cfHeaders:
-		val = indentRest(s.headers.View(), 13)
-	case cfBody:
-		val = indentRest(s.body.View(), 13)
-	case cfIdentity:
-		name := "(none)"
-		switch s.identity {
-		case identityByProfile:
-			if sel, ok := s.selection(); ok && sel.Matched {
-				name = "(profile " + safetext.Line(sel.Profile) + ": " + safetext.Line(sel.Identity) + ")"
-			}
-		case identityNone:
-			name = "(none, whatever the profiles say)"
-		case identityAuto:
-			name = "auto"
-		default:
-			name = safetext.Line(s.identity)
-		}
-		val = "◂ " + name + " ▸"
-		if v, ok := s.verdicts[s.identity]; ok && s.identity != "" {
-			if v.Accepted {
-				val += "  " + st.ok.Render("✓ server accepts")
-			} else {
-				val += "  " + st.bad.Render("✗ "+safetext.Line(v.Reason))
-			}
-		}
-		if len(s.verdicts) > 0 {
-			n := 0
-			for _, v := range s.verdicts {
-				if v.Accepted {
-					n++
-				}
-			}
-			val += st.dim.Render(fmt.Sprintf("  (%d accepted, enter lists)", n))
-		}
-	case cfTrust:
-		var parts []string
-		if s.systemRoots {
-			parts = append(parts, "system roots")
-		}
-		for _, c := range s.caList {
-			if s.cas[c.Name] {
-				parts = append(parts, safetext.Line(c.Name))
-			}
-		}
-		if len(parts) == 0 {
-			parts = append(parts, "nothing")
-		}
-		val = strings.Join(parts, ", ") + st.dim.Render("  (enter to choose)")
-	case cfSNI:
-		val = s.sni.View()
-	case cfTLSMin:
-		val = "◂ " + tlsVersions[s.tlsMin] + " ▸"
-	case cfTLSMax:
-		val = "◂ " + tlsVersions[s.tlsMax] + " ▸"
-	case cfInsecure:
-		if s.insecure {
-			val = st.loud.Render(" ON: server certificate not verified ")
-		} else {
-			val = "off"
-		}
-	case cfTimeout:
-		val = s.timeout.View()
-	}
-	return cut(pointer+label+"  ", s.w) + val
-}
-
-// indentRest indents every line but the first, so a multi-line input sits
-// under its label's value column.
-func indentRest(s string, n int) string {
-	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
 }

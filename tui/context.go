@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textarea"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -98,46 +97,6 @@ func newStyles(isDark, plain bool) styles {
 		st.bar = append(st.bar, base.Foreground(lipgloss.Color(col)))
 	}
 	return st
-}
-
-// globalKeys are the bindings the root handles on every screen.
-type globalKeys struct {
-	Identities key.Binding
-	CAs        key.Binding
-	Composer   key.Binding
-	History    key.Binding
-	Help       key.Binding
-	Quit       key.Binding
-	ForceQuit  key.Binding
-	Lock       key.Binding
-	Back       key.Binding
-	NewRequest key.Binding
-}
-
-func newGlobalKeys() globalKeys {
-	return globalKeys{
-		Identities: key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "identities")),
-		CAs:        key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "CAs")),
-		Composer:   key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "composer")),
-		History:    key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "history")),
-		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		Lock:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "lock keys")),
-		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		NewRequest: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new request")),
-	}
-}
-
-func (k globalKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Identities, k.CAs, k.Composer, k.History, k.Help, k.Quit}
-}
-
-func (k globalKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Identities, k.CAs, k.Composer, k.History},
-		{k.NewRequest, k.Lock, k.Back, k.Help, k.Quit, k.ForceQuit},
-	}
 }
 
 // steadyInput turns off cursor blinking: a blinking cursor redraws the screen

@@ -64,10 +64,10 @@ func newFirstRunScreen(sh *shared, demo bool) *firstRunScreen {
 	}
 	s.choices = append(s.choices, choiceQuit)
 	s.keys = firstRunKeys{
-		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Select: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
-		Quit:   key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Up:     upKey("up"),
+		Down:   downKey("down"),
+		Select: bind("enter", "choose"),
+		Quit:   quitKey(),
 	}
 	return s
 }

@@ -25,14 +25,14 @@ type historyKeys struct {
 func newHistoryKeys() historyKeys {
 	return historyKeys{
 		listKeys: newListKeys(),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open/load")),
-		Pane:     key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "history/saved")),
-		Resend:   key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send again")),
-		Edit:     key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "edit in composer")),
-		Mark:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark to compare")),
-		Compare:  key.NewBinding(key.WithKeys("="), key.WithHelp("=", "compare with marked")),
-		Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete saved")),
+		Filter:   filterKey(),
+		Open:     bind("enter", "open/load"),
+		Pane:     paneKey("history/saved"),
+		Resend:   resendKey(),
+		Edit:     editKey(),
+		Mark:     bind("m", "mark to compare"),
+		Compare:  bind("=", "compare with marked"),
+		Delete:   bind("d", "delete saved"),
 	}
 }
 

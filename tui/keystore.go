@@ -37,18 +37,18 @@ type keystoreKeys struct {
 func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
 	k := keystoreKeys{
 		listKeys: newListKeys(),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort name/expiry")),
-		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
-		Pane:     key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "switch pane")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Import:   key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "import")),
-		Issue:    key.NewBinding(key.WithKeys("+"), key.WithHelp("+", "issue from CA")),
-		Rename:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rename")),
-		Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
-		Export:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export")),
-		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy fingerprint")),
-		Token:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "check token (RFC 8705)")),
+		Filter:   filterKey(),
+		Sort:     bind("s", "sort name/expiry"),
+		Open:     bind("enter", "details"),
+		Pane:     paneKey("switch pane"),
+		Back:     backKey(),
+		Import:   bind("i", "import"),
+		Issue:    bind("+", "issue from CA"),
+		Rename:   bind("r", "rename"),
+		Delete:   bind("d", "delete"),
+		Export:   bind("e", "export"),
+		Copy:     bind("c", "copy fingerprint"),
+		Token:    bind("t", "check token (RFC 8705)"),
 	}
 	if kind != workspace.KindCA {
 		k.Issue.SetEnabled(false)
@@ -326,23 +326,7 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Back), key.Matches(msg, k.Pane):
 			s.focus = focusList
 			return nil
-		case key.Matches(msg, k.Up):
-			s.detail.ScrollUp(1)
-			return nil
-		case key.Matches(msg, k.Down):
-			s.detail.ScrollDown(1)
-			return nil
-		case key.Matches(msg, k.PageUp):
-			s.detail.PageUp()
-			return nil
-		case key.Matches(msg, k.PageDown):
-			s.detail.PageDown()
-			return nil
-		case key.Matches(msg, k.Top):
-			s.detail.GotoTop()
-			return nil
-		case key.Matches(msg, k.Bottom):
-			s.detail.GotoBottom()
+		case k.scroll(&s.detail, msg):
 			return nil
 		}
 		return s.actionKey(msg)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -43,12 +44,12 @@ type listKeys struct {
 
 func newListKeys() listKeys {
 	return listKeys{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		Up:       upKey("up"),
+		Down:     downKey("down"),
+		PageUp:   pageUpKey(),
+		PageDown: pageDownKey(),
+		Top:      bindKeys("g", "top", "home", "g"),
+		Bottom:   bindKeys("G", "bottom", "end", "G"),
 	}
 }
 
@@ -56,25 +57,46 @@ func (k listKeys) help() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
-// navigate moves l for a navigation key and reports whether msg was one.
-func (k listKeys) navigate(l *winList, msg tea.KeyPressMsg) bool {
+// step is how far a navigation key moves, in rows: page is a window's height
+// and all the length of what it shows (so top and bottom are steps too).
+func (k listKeys) step(msg tea.KeyPressMsg, page, all int) (int, bool) {
 	switch {
 	case key.Matches(msg, k.Up):
-		l.move(-1)
+		return -1, true
 	case key.Matches(msg, k.Down):
-		l.move(1)
+		return 1, true
 	case key.Matches(msg, k.PageUp):
-		l.move(-l.height)
+		return -page, true
 	case key.Matches(msg, k.PageDown):
-		l.move(l.height)
+		return page, true
 	case key.Matches(msg, k.Top):
-		l.top()
+		return -all, true
 	case key.Matches(msg, k.Bottom):
-		l.bottom()
-	default:
-		return false
+		return all, true
 	}
-	return true
+	return 0, false
+}
+
+// navigate moves l for a navigation key and reports whether msg was one.
+func (k listKeys) navigate(l *winList, msg tea.KeyPressMsg) bool {
+	d, ok := k.step(msg, l.height, len(l.visible))
+	if ok {
+		l.move(d) // move clamps, so ±all lands on the first or last row
+	}
+	return ok
+}
+
+// scroll moves a viewport (a detail pane) for a navigation key and reports
+// whether msg was one.
+func (k listKeys) scroll(vp *viewport.Model, msg tea.KeyPressMsg) bool {
+	d, ok := k.step(msg, vp.Height(), vp.TotalLineCount())
+	switch {
+	case d > 0:
+		vp.ScrollDown(d) // the viewport clamps at its last line
+	case d < 0:
+		vp.ScrollUp(-d)
+	}
+	return ok
 }
 
 // winList is a list that renders only the rows in its window. bubbles' list
@@ -154,9 +176,6 @@ func (l *winList) move(delta int) {
 	l.cursor += delta
 	l.clamp()
 }
-
-func (l *winList) top()    { l.cursor = 0; l.clamp() }
-func (l *winList) bottom() { l.cursor = len(l.visible) - 1; l.clamp() }
 
 func (l *winList) clamp() {
 	if l.cursor >= len(l.visible) {

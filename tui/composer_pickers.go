@@ -1,0 +1,122 @@
+package tui
+
+import (
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+)
+
+// pickMode says which picker covers the form: the identity to present, or
+// the CAs (and system roots) to trust. A picker is a filtered winList, which
+// draws only the rows in its window, like every list.
+type pickMode int
+
+const (
+	pickNone pickMode = iota
+	pickIdentity
+	pickTrust
+)
+
+func (s *composerScreen) openPicker(mode pickMode) tea.Cmd {
+	s.picking = mode
+	now := s.sh.now()
+	var rows []row
+	switch mode {
+	case pickIdentity:
+		rows = append(rows, row{key: identityByProfile, text: "(default: the matching profile's identity, else none)", hay: "default profile none"})
+		rows = append(rows, row{key: identityAuto, text: "auto: probe the server and take the one identity it accepts", hay: "auto"})
+		rows = append(rows, row{key: identityNone, text: "(none: send no client certificate, whatever the profiles say)", hay: "none"})
+		for _, e := range s.idents {
+			r := row{key: e.Name, text: safetext.Line(e.Name) + "  " + safetext.Line(e.SubjectCN), hay: strings.ToLower(e.Name + " " + e.SubjectCN), badges: entryBadges(e, now)}
+			if v, ok := s.verdicts[e.Name]; ok {
+				if v.Accepted {
+					r.mark = "✓"
+					r.badges = append(r.badges, badge{"server accepts", badgeOK})
+				} else {
+					r.mark = "✗"
+				}
+			}
+			rows = append(rows, r)
+		}
+	case pickTrust:
+		rows = append(rows, row{key: "\x00system", text: checkbox(s.systemRoots) + " system roots", hay: "system roots"})
+		for _, c := range s.caList {
+			rows = append(rows, row{key: c.Name, text: checkbox(s.cas[c.Name]) + " " + safetext.Line(c.Name) + "  " + safetext.Line(c.SubjectCN), hay: strings.ToLower(c.Name + " " + c.SubjectCN), badges: entryBadges(c, now)})
+		}
+	}
+	s.pick = winList{empty: "nothing matches"}
+	s.pick.setSize(s.w, s.h-3)
+	s.pick.setRows(rows)
+	if mode == pickIdentity {
+		s.pick.selectKey(s.identity)
+	}
+	s.filter.SetValue("")
+	return s.filter.Focus()
+}
+
+func checkbox(on bool) string {
+	if on {
+		return "[x]"
+	}
+	return "[ ]"
+}
+
+func (s *composerScreen) updatePicker(km tea.KeyPressMsg) tea.Cmd {
+	switch km.String() {
+	case "esc":
+		s.picking = pickNone
+		return nil
+	case "up":
+		s.pick.move(-1)
+		return nil
+	case "down":
+		s.pick.move(1)
+		return nil
+	case "pgup":
+		s.pick.move(-s.pick.height)
+		return nil
+	case "pgdown":
+		s.pick.move(s.pick.height)
+		return nil
+	case "space":
+		if s.picking == pickTrust {
+			s.toggleTrust()
+			return nil
+		}
+	case "enter":
+		r := s.pick.selected()
+		if s.picking == pickIdentity {
+			if r != nil {
+				s.identity = r.key
+			}
+		} else if s.pick.filter != "" && r != nil {
+			s.toggleTrust()
+			return nil
+		}
+		s.picking = pickNone
+		return nil
+	}
+	var c tea.Cmd
+	s.filter, c = s.filter.Update(km)
+	s.pick.setFilter(s.filter.Value())
+	return c
+}
+
+func (s *composerScreen) toggleTrust() {
+	r := s.pick.selected()
+	if r == nil {
+		return
+	}
+	var on bool
+	if r.key == "\x00system" {
+		s.systemRoots = !s.systemRoots
+		on = s.systemRoots
+		r.text = checkbox(on) + " system roots"
+		return
+	}
+	s.cas[r.key] = !s.cas[r.key]
+	on = s.cas[r.key]
+	r.text = checkbox(on) + r.text[3:]
+}

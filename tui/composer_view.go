@@ -1,0 +1,137 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
+)
+
+// view draws the form one line per field, then the pre-flight summary; an
+// open picker replaces the whole form.
+func (s *composerScreen) view() string {
+	st := &s.sh.styles
+	if s.picking != pickNone {
+		title := "Choose the identity to present"
+		if s.picking == pickTrust {
+			title = "Trust: space toggles, enter closes"
+		}
+		s.filter.SetWidth(max(s.w-4, 4))
+		return st.title.Render(title) + "\n" + s.filter.View() + "\n" + s.pick.view(st, true) + "\n" + st.dim.Render(s.pick.position())
+	}
+	var b strings.Builder
+	b.WriteString(st.title.Render("Request") + "\n")
+	for f := cfMethod; f < cfCount; f++ {
+		b.WriteString(s.fieldLine(f) + "\n")
+	}
+	present, warns := s.preflight()
+	b.WriteString(st.title.Render("Pre-flight") + "\n")
+	b.WriteString(cut("→ presents "+present, s.w) + "\n")
+	if which := s.whichLine(); which != "" {
+		b.WriteString(st.dim.Render(cut("→ "+which, s.w)) + "\n")
+	}
+	if s.insecure {
+		b.WriteString(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)) + "\n")
+	}
+	for _, w := range warns {
+		b.WriteString(st.warn.Render(cut("! "+w, s.w)) + "\n")
+	}
+	if s.sending {
+		verb := "sending"
+		if s.probe {
+			verb = "probing"
+		}
+		el := s.sh.now().Sub(s.started).Round(100 * time.Millisecond)
+		b.WriteString(s.spin.View() + fmt.Sprintf(" %s … %s (esc cancels)", verb, el))
+	}
+	return b.String()
+}
+
+func (s *composerScreen) fieldLine(f cField) string {
+	st := &s.sh.styles
+	labels := map[cField]string{cfMethod: "Method", cfURL: "URL", cfHeaders: "Headers", cfBody: "Body", cfIdentity: "Identity",
+		cfTrust: "Trust", cfSNI: "SNI", cfTLSMin: "TLS min", cfTLSMax: "TLS max", cfInsecure: "Insecure", cfTimeout: "Timeout"}
+	pointer := "  "
+	if f == s.focus {
+		pointer = st.focus.Render("> ")
+	}
+	label := st.label.Render(fit(labels[f], 9))
+	var val string
+	switch f {
+	case cfMethod:
+		val = "◂ " + methods[s.method] + " ▸"
+	case cfURL:
+		val = s.url.View()
+	case cfHeaders:
+		val = indentRest(s.headers.View(), 13)
+	case cfBody:
+		val = indentRest(s.body.View(), 13)
+	case cfIdentity:
+		name := "(none)"
+		switch s.identity {
+		case identityByProfile:
+			if sel, ok := s.selection(); ok && sel.Matched {
+				name = "(profile " + safetext.Line(sel.Profile) + ": " + safetext.Line(sel.Identity) + ")"
+			}
+		case identityNone:
+			name = "(none, whatever the profiles say)"
+		case identityAuto:
+			name = "auto"
+		default:
+			name = safetext.Line(s.identity)
+		}
+		val = "◂ " + name + " ▸"
+		if v, ok := s.verdicts[s.identity]; ok && s.identity != "" {
+			if v.Accepted {
+				val += "  " + st.ok.Render("✓ server accepts")
+			} else {
+				val += "  " + st.bad.Render("✗ "+safetext.Line(v.Reason))
+			}
+		}
+		if len(s.verdicts) > 0 {
+			n := 0
+			for _, v := range s.verdicts {
+				if v.Accepted {
+					n++
+				}
+			}
+			val += st.dim.Render(fmt.Sprintf("  (%d accepted, enter lists)", n))
+		}
+	case cfTrust:
+		var parts []string
+		if s.systemRoots {
+			parts = append(parts, "system roots")
+		}
+		for _, c := range s.caList {
+			if s.cas[c.Name] {
+				parts = append(parts, safetext.Line(c.Name))
+			}
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "nothing")
+		}
+		val = strings.Join(parts, ", ") + st.dim.Render("  (enter to choose)")
+	case cfSNI:
+		val = s.sni.View()
+	case cfTLSMin:
+		val = "◂ " + tlsVersions[s.tlsMin] + " ▸"
+	case cfTLSMax:
+		val = "◂ " + tlsVersions[s.tlsMax] + " ▸"
+	case cfInsecure:
+		if s.insecure {
+			val = st.loud.Render(" ON: server certificate not verified ")
+		} else {
+			val = "off"
+		}
+	case cfTimeout:
+		val = s.timeout.View()
+	}
+	return cut(pointer+label+"  ", s.w) + val
+}
+
+// indentRest indents every line but the first, so a multi-line input sits
+// under its label's value column.
+func indentRest(s string, n int) string {
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+}
