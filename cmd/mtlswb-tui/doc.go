@@ -5,8 +5,8 @@
 // Why a second program: Go initialises every package a binary links before
 // main runs, and the terminal UI's libraries (Bubble Tea, lipgloss, bubbles
 // and what they pull in: key tables, width tables, a clipboard-tool search of
-// PATH) cost every `mtlswb send` or `mtlswb ls` about a tenth of its run time
-// when linked into the command-line tool. Here they cost only the TUI's start.
+// PATH) cost every `mtlswb send` or `mtlswb ls` a fifth of its run time when
+// linked into the command-line tool. Here they cost only the TUI's start.
 //
 // Usage, as mtlswb calls it:
 //

@@ -12,7 +12,7 @@ import (
 
 // tuiProgram is the terminal UI's program. It is not linked into mtlswb:
 // Go initialises every linked package before main, and the TUI's libraries
-// would cost every command about a tenth of its run time (see cmd/mtlswb-tui).
+// would cost every command a fifth of its run time (see cmd/mtlswb-tui).
 const tuiProgram = "mtlswb-tui"
 
 func cmdTUI(c *cli, args []string) error {
