@@ -1,7 +1,6 @@
 # mtlswb — the mTLS workbench. `make run` opens the TUI, `make test` proves it works.
 GO      ?= go
 BIN     := bin/mtlswb
-TUI_BIN := bin/mtlswb-tui
 PKGS    := ./...
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
 # report a spurious "context deadline exceeded" at the end (golang/go#75804).
@@ -9,13 +8,10 @@ FUZZTIME ?= 20000x
 
 .PHONY: build run test vet unit e2e demo-check fuzz bench fmt tools clean
 
-# Static binaries (no cgo: the pure-Go DNS resolver) start 3 ms sooner than
-# ones that load libc, and every CLI command is a fresh process. The TUI is a
-# program of its own, which mtlswb starts: linked into mtlswb, its libraries'
-# package initialisation would slow every command.
+# A static binary (no cgo: the pure-Go DNS resolver) starts 3 ms sooner than
+# one that loads libc, and every CLI command is a fresh process.
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/mtlswb
-	CGO_ENABLED=0 $(GO) build -o $(TUI_BIN) ./cmd/mtlswb-tui
 
 run: build
 	./$(BIN)

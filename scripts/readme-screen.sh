@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go build -o bin/mtlswb ./cmd/mtlswb
-go build -o bin/mtlswb-tui ./cmd/mtlswb-tui
 sock=$(mktemp -u)
 trap 'tmux -S "$sock" kill-server 2>/dev/null || true' EXIT
 tmux -S "$sock" new-session -d -s readme -x 100 -y 30 "NO_COLOR=1 ./bin/mtlswb demo"

@@ -13,8 +13,7 @@
 // # What it owns, what it imports
 //
 // The package owns what is on screen: the Bubble Tea model, its screens, keys
-// and styles. It may import workspace, tlsengine and the charm.land/
-// libraries, and only cmd/mtlswb-tui imports it. Decisions the CLI makes too
-// (which profile, which identity, what a request resolves to) belong in
-// workspace, not here.
+// and styles. It may import workspace, tlsengine and the charm.land/ libraries,
+// and only cmd/mtlswb imports it. Decisions the CLI makes too (which profile,
+// which identity, what a request resolves to) belong in workspace, not here.
 package tui

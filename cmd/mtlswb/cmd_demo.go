@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/mtlswb/mtlswb/tui"
 	"github.com/mtlswb/mtlswb/workspace/demo"
 )
 
@@ -14,28 +15,38 @@ func cmdDemo(c *cli, args []string) error {
 		return err
 	}
 	if !*check {
-		// The demo's servers run in the terminal UI's process, for as long
-		// as it is open.
 		if err := c.needTerminal(); err != nil {
 			return err
 		}
-		if *keep != "" {
-			return c.startTUI("demo", "--keep", *keep)
-		}
-		return c.startTUI("demo")
 	}
 	d, err := demo.Start(*keep)
 	if err != nil {
 		return fmt.Errorf("start the demo: %w", err)
 	}
 	defer d.Close()
-	ok, err := d.Check(c.ctx, c.stdout)
+	if *check {
+		ok, err := d.Check(c.ctx, c.stdout)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("some scenarios did not give their expected category (see above)")
+		}
+		fmt.Fprintf(c.stdout, "all %d scenarios gave their expected result\n", len(d.Scenarios))
+		return nil
+	}
+	err = tui.Run(c.ctx, tui.Options{WorkspacePath: d.Path, Guide: demo.Guide})
+	if *keep != "" {
+		fmt.Fprintf(c.stderr, "the demo workspace is kept at %s (its servers have stopped)\n", d.Path)
+	}
+	return err
+}
+
+// startDemo is the TUI's first-run "open the demo" choice.
+func startDemo() (string, func(), error) {
+	d, err := demo.Start("")
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	if !ok {
-		return fmt.Errorf("some scenarios did not give their expected category (see above)")
-	}
-	fmt.Fprintf(c.stdout, "all %d scenarios gave their expected result\n", len(d.Scenarios))
-	return nil
+	return d.Path, func() { d.Close() }, nil
 }

@@ -6,11 +6,7 @@
 // # What it owns, what it imports
 //
 // This package owns the command line: flags, exit codes, and the rendering of
-// reports and errors. It may import tlsengine, workspace and workspace/demo,
-// and nothing imports it. It must not import tui or the charm.land/ and
-// charmbracelet/ libraries: Go initialises every linked package before main,
-// and theirs would slow every command, so the terminal UI is the program
-// cmd/mtlswb-tui, which `mtlswb`, `mtlswb tui` and `mtlswb demo` start in
-// their place. Logic that the CLI and the TUI both need belongs in workspace
-// or tlsengine, not here.
+// reports and errors. It is the one package that may import all the others
+// (tlsengine, workspace, workspace/demo, tui) and nothing imports it. Logic that
+// the CLI and the TUI both need belongs in workspace or tlsengine, not here.
 package main

@@ -157,15 +157,11 @@ func startServe(t *testing.T, bin string, env []string, args ...string) string {
 	return addr
 }
 
-// buildE2EBinary builds mtlswb and, beside it, the TUI's program it starts.
 func buildE2EBinary(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "mtlswb")
-	for out, pkg := range map[string]string{bin: ".", filepath.Join(dir, tuiProgram): "../mtlswb-tui"} {
-		if msg, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, msg)
-		}
+	bin := filepath.Join(t.TempDir(), "mtlswb")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
 }

@@ -10,12 +10,10 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
-
-	"github.com/mtlswb/mtlswb/internal/harden"
 )
 
 func main() {
-	harden.NoCoreDumps()
+	noCoreDumps()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

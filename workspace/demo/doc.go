@@ -4,5 +4,5 @@
 //
 // It belongs to the workspace layer: it may import workspace and tlsengine, and
 // must not import tui or the terminal UI libraries; the TUI gets the demo from
-// cmd/mtlswb-tui through tui.Options.
+// cmd/mtlswb through tui.Options.
 package demo

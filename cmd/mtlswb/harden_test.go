@@ -1,6 +1,6 @@
 //go:build unix
 
-package harden
+package main
 
 import (
 	"syscall"
@@ -13,12 +13,12 @@ func TestNoCoreDumps(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_CORE, &before) })
-	NoCoreDumps()
+	noCoreDumps()
 	var after syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &after); err != nil {
 		t.Fatal(err)
 	}
 	if after.Cur != 0 || after.Max != 0 {
-		t.Errorf("core limit is %d/%d after NoCoreDumps, want 0/0", after.Cur, after.Max)
+		t.Errorf("core limit is %d/%d after noCoreDumps, want 0/0", after.Cur, after.Max)
 	}
 }
