@@ -214,6 +214,7 @@ func (a *attempt) handshake(ctx context.Context, c net.Conn, serverName string) 
 	a.mu.Lock()
 	a.serverName, a.raw = serverName, raw
 	a.handshakeDone, a.certReq, a.sent, a.server, a.supportErr = false, nil, false, nil, nil
+	a.renegotiated, a.tickets = false, 0
 	a.mu.Unlock()
 	tc := tls.Client(raw, a.tlsConfig(serverName))
 	t0 := a.enter(PhaseHandshake)
@@ -228,7 +229,7 @@ func (a *attempt) handshake(ctx context.Context, c net.Conn, serverName string) 
 	}
 	raw.salvage.Store(true)
 	a.mu.Lock()
-	a.tlsConn = tc
+	a.tlsConn, a.handshakeEnd = tc, time.Now()
 	a.phase = PhaseRequest // the exchange comes next
 	a.mu.Unlock()
 	return tc, nil

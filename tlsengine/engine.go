@@ -125,6 +125,17 @@ type attempt struct {
 	raw           *rawConn
 	tlsConn       *tls.Conn // of the last successful handshake
 	warnings      []string
+	// handshakeEnd is when the last handshake completed: with the time the
+	// attempt failed, how long the server kept the connection before it
+	// closed it.
+	handshakeEnd time.Time
+	// renegotiated: the server asked for the client certificate by
+	// renegotiating after the handshake (TLS 1.2), which the attempt
+	// accepted once.
+	renegotiated bool
+	// tickets counts the session tickets the server sent on the last
+	// connection (see ticketCounter).
+	tickets int
 }
 
 // certRequest is the server's CertificateRequest.
@@ -186,7 +197,34 @@ func (a *attempt) tlsConfig(serverName string) *tls.Config {
 		MinVersion:           minV,
 		MaxVersion:           maxV,
 		NextProtos:           a.tgt.proto.alpn(),
+		// Apache's per-directory SSLVerifyClient asks for the certificate
+		// by renegotiating after the request line (TLS 1.2); curl accepts
+		// it, so the attempt does too, once, as browsers do.
+		Renegotiation: tls.RenegotiateOnceAsClient,
+		// Only to count the tickets: the cache never hands a session back
+		// (see ticketCounter).
+		ClientSessionCache: ticketCounter{a},
 	}
+}
+
+// ticketCounter is a session cache that keeps nothing: it counts the
+// session tickets the server sends. Without a cache crypto/tls offers no
+// psk_key_exchange_modes and TLS 1.3 servers send no tickets at all; with
+// one, an OpenSSL server sends its tickets only once it has accepted the
+// client's certificate, so tickets before a close are evidence that the
+// close was no rejection. Get never returns a session: a resumed handshake
+// skips client authentication, which is what the user is testing.
+type ticketCounter struct{ a *attempt }
+
+func (ticketCounter) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+
+func (t ticketCounter) Put(_ string, s *tls.ClientSessionState) {
+	if s == nil {
+		return
+	}
+	t.a.mu.Lock()
+	t.a.tickets++
+	t.a.mu.Unlock()
 }
 
 func (a *attempt) verifyConnection(cs tls.ConnectionState, serverName string) error {
@@ -214,6 +252,10 @@ func (a *attempt) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Ce
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.certReq = cr
+	if a.handshakeDone {
+		// Asked for after the handshake: a TLS 1.2 renegotiation.
+		a.renegotiated = true
+	}
 	if a.req.ClientCert == nil {
 		a.sent = false
 		// An empty certificate message: the server decides whether that is
@@ -266,7 +308,10 @@ func (a *attempt) fill(rep *Report) {
 		}
 		info.SignatureSchemes = make([]string, 0, len(cr.schemes))
 		for _, s := range cr.schemes {
-			info.SignatureSchemes = append(info.SignatureSchemes, s.String())
+			info.SignatureSchemes = append(info.SignatureSchemes, SchemeName(s))
+		}
+		if a.renegotiated {
+			info.ClientCertRequestedBy = "renegotiation"
 		}
 		rep.Identities = a.verdicts(cr)
 	}

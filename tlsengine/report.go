@@ -186,19 +186,26 @@ type Timing struct {
 
 // TLSInfo is what the handshake showed.
 type TLSInfo struct {
-	Version             string       `json:"version"`
-	CipherSuite         string       `json:"cipher_suite"`
-	ALPN                string       `json:"alpn"`
-	ServerName          string       `json:"server_name"`
-	Resumed             bool         `json:"resumed"`
-	OCSPStapled         bool         `json:"ocsp_stapled"`
-	ClientCertRequested bool         `json:"client_cert_requested"`
-	AcceptableCAs       []string     `json:"acceptable_cas"`
-	SignatureSchemes    []string     `json:"signature_schemes"`
-	ClientCertSent      *CertSummary `json:"client_cert_sent"`
-	ClientCertNote      string       `json:"client_cert_note,omitempty"`
-	ServerChain         []ChainLink  `json:"server_chain"`
-	Verification        Verification `json:"verification"`
+	Version             string   `json:"version"`
+	CipherSuite         string   `json:"cipher_suite"`
+	ALPN                string   `json:"alpn"`
+	ServerName          string   `json:"server_name"`
+	Resumed             bool     `json:"resumed"`
+	OCSPStapled         bool     `json:"ocsp_stapled"`
+	ClientCertRequested bool     `json:"client_cert_requested"`
+	AcceptableCAs       []string `json:"acceptable_cas"`
+	// SignatureSchemes are the schemes the server's certificate request
+	// allows, by their IANA names (rsa_pss_rsae_sha256, ed25519).
+	SignatureSchemes []string `json:"signature_schemes"`
+	// ClientCertRequestedBy is "renegotiation" when the server asked for
+	// the client certificate by renegotiating after the handshake (TLS 1.2:
+	// Apache's per-directory SSLVerifyClient), which the attempt accepted;
+	// empty when it asked in the handshake.
+	ClientCertRequestedBy string       `json:"client_cert_requested_by,omitempty"`
+	ClientCertSent        *CertSummary `json:"client_cert_sent"`
+	ClientCertNote        string       `json:"client_cert_note,omitempty"`
+	ServerChain           []ChainLink  `json:"server_chain"`
+	Verification          Verification `json:"verification"`
 }
 
 // CertSummary identifies a certificate.
