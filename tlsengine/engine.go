@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
@@ -44,8 +45,13 @@ func Run(ctx context.Context, req Request) Report {
 	defer cancel()
 
 	a := newAttempt(req, tgt, start)
+	a.verifier.ctx = runCtx
 	rep.Warnings = append(rep.Warnings, a.preflight()...)
 	out, err := a.run(runCtx)
+	if len(req.CRLs) > 0 {
+		// Asked for: the status is reported whatever the outcome.
+		a.checkRevocation(ctx)
+	}
 	rep.HTTP, rep.Application = out.http, out.app
 	a.fill(&rep)
 	switch {
@@ -136,6 +142,10 @@ type attempt struct {
 	// tickets counts the session tickets the server sent on the last
 	// connection (see ticketCounter).
 	tickets int
+	// revocation is the identity's revocation status once checked
+	// (checkRevocation).
+	revokeOnce sync.Once
+	revocation *revocation.Status
 }
 
 // certRequest is the server's CertificateRequest.
@@ -300,6 +310,7 @@ func (a *attempt) fill(rep *Report) {
 			info.Verification.Error = safetext.Line(a.server.err.Error())
 		}
 	}
+	info.ClientCertRevocation = a.revocation
 	if cr := a.certReq; cr != nil {
 		info.ClientCertRequested = true
 		info.AcceptableCAs = make([]string, 0, len(cr.acceptable))

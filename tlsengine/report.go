@@ -17,6 +17,8 @@ import (
 	"crypto/x509"
 	"net/http"
 	"time"
+
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 )
 
 // Request describes one attempt. URL is an https:// URL for a request (or
@@ -53,6 +55,17 @@ type Request struct {
 	// for this request; diagnosis names one that would verify the server.
 	Candidates []NamedChain
 	KnownCAs   []NamedChain
+
+	// CRLs are CRL files or http(s) URLs to check the client certificate
+	// against (--crl), besides its own distribution points and OCSP
+	// responder.
+	CRLs []string
+	// RevocationCache keeps fetched CRLs and OCSP responses across
+	// attempts, each while it is current; nil keeps them for this attempt.
+	RevocationCache revocation.Cache
+	// Offline: fetch nothing on the user's behalf (no missing server
+	// intermediate from its AIA URL, no CRL, no OCSP). Files still count.
+	Offline bool
 }
 
 // NamedChain is a certificate chain (leaf first) known to the caller by name.
@@ -204,8 +217,12 @@ type TLSInfo struct {
 	ClientCertRequestedBy string       `json:"client_cert_requested_by,omitempty"`
 	ClientCertSent        *CertSummary `json:"client_cert_sent"`
 	ClientCertNote        string       `json:"client_cert_note,omitempty"`
-	ServerChain           []ChainLink  `json:"server_chain"`
-	Verification          Verification `json:"verification"`
+	// ClientCertRevocation is the revocation status of the identity sent
+	// (its issuer's CRL, OCSP), when it was checked: with --crl, or when a
+	// rejection without a reason made it worth checking.
+	ClientCertRevocation *revocation.Status `json:"client_cert_revocation,omitempty"`
+	ServerChain          []ChainLink        `json:"server_chain"`
+	Verification         Verification       `json:"verification"`
 }
 
 // CertSummary identifies a certificate.
@@ -227,7 +244,9 @@ type ChainLink struct {
 	Verdict string `json:"verdict"`
 	// Problems lists every problem found with this link (empty when ok).
 	Problems []string `json:"problems,omitempty"`
-	// Source says where the link came from: "server" or "trust" (a root the
+	// Source says where the link came from: "server", "aia" (an
+	// intermediate the server did not send, fetched from its issuer's URL
+	// in the authority information access) or "trust" (a root the
 	// chain was completed with).
 	Source string `json:"source,omitempty"`
 }

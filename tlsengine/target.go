@@ -87,6 +87,11 @@ func (r Request) check() (target, error) {
 			}
 		}
 	}
+	for _, src := range r.CRLs {
+		if err := checkCRLSource(src); err != nil {
+			return tgt, err
+		}
+	}
 	if len(r.RootNames) > len(r.Roots) {
 		return tgt, fmt.Errorf("%d root names for %d roots: give one name per root", len(r.RootNames), len(r.Roots))
 	}
