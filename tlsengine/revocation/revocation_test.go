@@ -148,7 +148,7 @@ func TestCheck(t *testing.T) {
 		"crl url given": {leaf: plain, opt: Options{Issuer: p.ca.Cert, CRLs: []string{p.srv.URL + "/crl/good"}}, want: Good, source: "crl"},
 		"no issuer: signature unchecked": {leaf: plain, opt: Options{CRLs: []string{p.file("n.crl", p.crl(p.ca, now.Add(time.Hour), plain))}},
 			want: Revoked, noteSaying: "signature was not checked"},
-		"distribution point": {leaf: withCDP, opt: Options{Issuer: p.ca.Cert}, want: Revoked, source: "crl", noteSaying: "only http and https"},
+		"distribution point":         {leaf: withCDP, opt: Options{Issuer: p.ca.Cert}, want: Revoked, source: "crl", noteSaying: "only http and https"},
 		"distribution point offline": {leaf: withCDP, opt: Options{Issuer: p.ca.Cert, Offline: true}, want: Unknown, noteSaying: "offline"},
 		"distribution point missing": {leaf: missingCRL, opt: Options{Issuer: p.ca.Cert}, want: Unknown, noteSaying: "HTTP 404"},
 		"ocsp good":                  {leaf: withOCSP, opt: Options{Issuer: p.ca.Cert}, ocsp: ocsp.Good, want: Good, source: "ocsp"},
