@@ -48,6 +48,9 @@ func Run(ctx context.Context, req Request) Report {
 	a.verifier.ctx = runCtx
 	rep.Warnings = append(rep.Warnings, a.preflight()...)
 	out, err := a.run(runCtx)
+	a.mu.Lock()
+	a.endedAt = time.Now()
+	a.mu.Unlock()
 	if len(req.CRLs) > 0 {
 		// Asked for: the status is reported whatever the outcome.
 		a.checkRevocation(ctx)
@@ -58,11 +61,16 @@ func Run(ctx context.Context, req Request) Report {
 	case refused(err):
 		rep.Failure = a.explainRefusal(err)
 	case err != nil:
-		rep.Failure = a.diagnose(ctx, err)
+		rep.Failure = a.diagnose(ctx, err, nil)
 	case rep.HTTP != nil && rep.HTTP.Status >= 400:
-		rep.Failure = a.diagnoseHTTP(rep.HTTP)
+		rep.Failure = a.diagnose(ctx, nil, rep.HTTP)
 	}
+	// Diagnosis may have checked revocation or retried with TLS 1.2.
+	rep.TLS.ClientCertRevocation, rep.Retry = a.revocationStatus(), a.retryInfo()
 	rep.OK = rep.Failure == nil
+	if rep.OK {
+		rep.Unjudged = a.unjudged(out)
+	}
 	finish(&rep, start)
 	return rep
 }
@@ -131,10 +139,10 @@ type attempt struct {
 	raw           *rawConn
 	tlsConn       *tls.Conn // of the last successful handshake
 	warnings      []string
-	// handshakeEnd is when the last handshake completed: with the time the
-	// attempt failed, how long the server kept the connection before it
+	// handshakeEnd is when the last handshake completed, endedAt when the
+	// attempt ended: how long the server kept the connection before it
 	// closed it.
-	handshakeEnd time.Time
+	handshakeEnd, endedAt time.Time
 	// renegotiated: the server asked for the client certificate by
 	// renegotiating after the handshake (TLS 1.2), which the attempt
 	// accepted once.
@@ -146,6 +154,8 @@ type attempt struct {
 	// (checkRevocation).
 	revokeOnce sync.Once
 	revocation *revocation.Status
+	// retry is the TLS 1.2 retry's outcome, when diagnosis made one.
+	retry *retryOutcome
 }
 
 // certRequest is the server's CertificateRequest.

@@ -43,12 +43,19 @@ type Request struct {
 	SystemRoots bool
 
 	ServerName string // SNI and name checked; empty: the URL's host
+	// ConnectTo is the host:port to connect to instead of the URL's (curl's
+	// --connect-to): the URL's host stays the server name and Host header.
+	ConnectTo  string
 	MinVersion uint16 // tls.VersionTLS12 when zero
 	MaxVersion uint16 // tls.VersionTLS13 when zero
 	Insecure   bool   // record verification but do not fail on it
 	Timeout    time.Duration
-	Follow     bool   // follow redirects (reported, not followed, otherwise)
-	Proxy      string // http://host:port for an HTTP CONNECT proxy
+	// Explain lets the diagnosis make a second, handshake-only attempt
+	// with TLS 1.2 when a TLS 1.3 server closed without saying why; a probe
+	// always may.
+	Explain bool
+	Follow  bool   // follow redirects (reported, not followed, otherwise)
+	Proxy   string // http://host:port for an HTTP CONNECT proxy
 
 	// Candidates are the other identities the user has; diagnosis names the ones
 	// the server would accept. KnownCAs are CAs the user has but did not trust
@@ -88,6 +95,14 @@ type Report struct {
 	// Application is the answer of a protocol other than HTTP, when its
 	// exchange got one.
 	Application *Application `json:"application,omitempty"`
+	// Retry is a TLS 1.2 retry the diagnosis made (a probe, or send
+	// --explain) when a TLS 1.3 server closed without saying why.
+	Retry *Retry `json:"retry,omitempty"`
+	// Unjudged is set on a probe (or tls://) whose handshake completed
+	// although the server has not judged the client certificate at the TLS
+	// layer: it asked for one and accepted none, or one that does not fit
+	// its request. Only the application's answer (send) tells the verdict.
+	Unjudged *Unjudged `json:"unjudged,omitempty"`
 	// Identities says, for every candidate identity, whether the server's
 	// CertificateRequest would have accepted it and why not.
 	Identities []IdentityVerdict `json:"identities,omitempty"`
@@ -101,6 +116,22 @@ type RequestInfo struct {
 	Probe    bool   `json:"probe,omitempty"`
 	Identity string `json:"identity,omitempty"`
 	Insecure bool   `json:"insecure,omitempty"`
+}
+
+// Retry is what a handshake-only retry with TLS 1.2 at most showed.
+type Retry struct {
+	MaxVersion string   `json:"max_version"`
+	OK         bool     `json:"ok"`
+	Category   Category `json:"category,omitempty"`
+	Alert      int      `json:"alert,omitempty"`
+	Summary    string   `json:"summary,omitempty"`
+}
+
+// Unjudged says why a completed handshake is no verdict on the client
+// certificate, and how to get one.
+type Unjudged struct {
+	Summary string   `json:"summary"`
+	Hints   []string `json:"hints"`
 }
 
 // Failure is the diagnosis of a failed attempt: the category, summary,

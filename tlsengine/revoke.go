@@ -43,6 +43,13 @@ func (a *attempt) checkRevocation(ctx context.Context) *revocation.Status {
 	return a.revocation
 }
 
+// revocationStatus is the status checkRevocation found, nil before.
+func (a *attempt) revocationStatus() *revocation.Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.revocation
+}
+
 // issuerOf finds the certificate that issued c among the chain sent with
 // it, the caller's CAs, the other identities' chains and the roots.
 func (a *attempt) issuerOf(c *x509.Certificate) *x509.Certificate {
