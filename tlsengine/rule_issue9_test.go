@@ -61,8 +61,8 @@ func TestHTTPCertificateStatusRules(t *testing.T) {
 		"400": {ev: ev(requested, answer(400, "SSL certificate required"))},
 	})
 	checkRule(t, optionalCertNotSentRule{}, map[string]ruleCase{
-		"403": {ev: ev(requested, answer(403, "no")), want: []want{{ClientCertRequired, Likely, "none was sent, and it then answered HTTP 403"}}},
-		"401": {ev: ev(requested, answer(401, "no")), want: []want{{ClientCertRequired, Likely, "HTTP 401"}}},
+		"403":                {ev: ev(requested, answer(403, "no")), want: []want{{ClientCertRequired, Likely, "none was sent, and it then answered HTTP 403"}}},
+		"401":                {ev: ev(requested, answer(401, "no")), want: []want{{ClientCertRequired, Likely, "HTTP 401"}}},
 		"nginx's 496 page":   {ev: ev(requested, answer(400, nginxNoCertificate))},
 		"sent":               {ev: ev(requested, sent, answer(403, "no"))},
 		"no request":         {ev: ev(answer(403, "no"))},
@@ -123,7 +123,7 @@ func TestChainDepthRule(t *testing.T) {
 	checkRule(t, chainDepthRule{}, map[string]ruleCase{
 		"rejected without a reason": {ev: ev(requested, sent, alert(42), deepChain),
 			want: []want{{ClientCertUnknownCA, Possible, "has 2 intermediates below its root; nginx and Apache verify 1 by default"}}},
-		"nginx 495 page": {ev: ev(requested, sent, answer(400, nginx495), deepChain), want: []want{{ClientCertUnknownCA, Possible, ""}}},
+		"nginx 495 page":   {ev: ev(requested, sent, answer(400, nginx495), deepChain), want: []want{{ClientCertUnknownCA, Possible, ""}}},
 		"one intermediate": {ev: ev(requested, sent, alert(42), func(e *evidence) { e.client.intermediates = 1 })},
 		"specific alert":   {ev: ev(requested, sent, alert(48), deepChain)},
 	})

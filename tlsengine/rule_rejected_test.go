@@ -20,11 +20,11 @@ func TestRejectedWithoutReasonRule(t *testing.T) {
 		"close after tls13 auth": {ev: ev(tls13Done, requested, sent, closedConn),
 			want: []want{{ClientCertRejected, Possible, "closed the connection without an alert"}}},
 		"close after tls13 auth, tls12 retry accepted": {ev: ev(tls13Done, requested, sent, closedConn, retried(&retryOutcome{ok: true}))},
-		"close after tls13 without a request": {ev: ev(tls13Done, sent, closedConn)},
-		"close after session tickets":         {ev: ev(tls13Done, requested, sent, closedConn, func(e *evidence) { e.ticketsReceived = true })},
-		"close after tls12":                   {ev: ev(requested, sent, closedConn, func(e *evidence) { e.handshakeDone = true })},
-		"specific alert":                      {ev: ev(requested, sent, alert(48))},
-		"plain 400":                           {ev: ev(requested, sent, answer(400, "bad request"))},
+		"close after tls13 without a request":          {ev: ev(tls13Done, sent, closedConn)},
+		"close after session tickets":                  {ev: ev(tls13Done, requested, sent, closedConn, func(e *evidence) { e.ticketsReceived = true })},
+		"close after tls12":                            {ev: ev(requested, sent, closedConn, func(e *evidence) { e.handshakeDone = true })},
+		"specific alert":                               {ev: ev(requested, sent, alert(48))},
+		"plain 400":                                    {ev: ev(requested, sent, answer(400, "bad request"))},
 	})
 }
 
