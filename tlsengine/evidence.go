@@ -127,7 +127,11 @@ type clientEvidence struct {
 
 // problems reports whether a local check of the sent certificate fails: then
 // a rejection the server gave no reason for has a likely explanation.
-func (c clientEvidence) problems() bool {
+func (c clientEvidence) problems() bool { return c.checksFail() || (c.sent && c.deepChain()) }
+
+// checksFail reports whether a check of the certificate itself fails (its
+// chain's depth aside).
+func (c clientEvidence) checksFail() bool {
 	return c.sent && c.leaf != nil && (!c.clientAuth || c.validity != "" || !c.issuerListed || c.revoked || !c.keyFits)
 }
 

@@ -62,7 +62,7 @@ func (a *attempt) knownIssuerOf(c *x509.Certificate) (string, *x509.Certificate)
 // carrierOf names another identity whose chain already carries ca.
 func (a *attempt) carrierOf(ca *x509.Certificate) string {
 	for _, id := range a.req.Candidates {
-		if len(id.Chain) > 1 && contains(id.Chain[1:], ca) && (a.clientLeaf == nil || !id.Chain[0].Equal(a.clientLeaf)) {
+		if len(id.Chain) > 1 && contains(id.Chain[1:], ca) && id.Name != a.req.ClientName {
 			return id.Name
 		}
 	}

@@ -44,9 +44,9 @@ func clientCause(ev *evidence, cat Category, said string) Cause {
 		if leaf != nil && cl.missingIssuer == nil && !selfSigned(cl.chain[len(cl.chain)-1]) {
 			c.hints = append(c.hints, "if the issuer is an intermediate CA, send it with the certificate (add it to the identity's chain)")
 		}
-		if cl.intermediates > defaultVerifyDepth {
-			c.hints = append(c.hints, fmt.Sprintf("the chain has %d intermediates: a server that verifies only %d (nginx's and Apache's default) refuses it; ask for ssl_verify_depth / SSLVerifyDepth %d",
-				cl.intermediates, defaultVerifyDepth, cl.intermediates))
+		if cl.deepChain() {
+			c.hints = append(c.hints, fmt.Sprintf("the chain has %d intermediates: a server that verifies fewer (nginx's default: %d) refuses it; ask for ssl_verify_depth %d (Apache: SSLVerifyDepth %d)",
+				cl.intermediates, nginxDefaultDepth, cl.intermediates, cl.intermediates+1))
 		}
 		if leaf != nil {
 			c.hints = append(c.hints, "or ask the server's operator to trust your issuing CA "+issuer(leaf))

@@ -122,14 +122,18 @@ func deepChain(e *evidence) { e.client.intermediates = 2 }
 func TestChainDepthRule(t *testing.T) {
 	checkRule(t, chainDepthRule{}, map[string]ruleCase{
 		"rejected without a reason": {ev: ev(requested, sent, alert(42), deepChain),
-			want: []want{{ClientCertUnknownCA, Possible, "has 2 intermediates below its root; nginx and Apache verify 1 by default"}}},
-		"nginx 495 page":   {ev: ev(requested, sent, answer(400, nginx495), deepChain), want: []want{{ClientCertUnknownCA, Possible, ""}}},
-		"one intermediate": {ev: ev(requested, sent, alert(42), func(e *evidence) { e.client.intermediates = 1 })},
-		"specific alert":   {ev: ev(requested, sent, alert(48), deepChain)},
+			want: []want{{ClientCertUnknownCA, Likely, "has 2 intermediates below its root; nginx verifies 1 by default, Apache 0"}}},
+		"nginx 495 page": {ev: ev(requested, sent, answer(400, nginx495), deepChain), want: []want{{ClientCertUnknownCA, Likely, ""}}},
+		"and expired":    {ev: ev(requested, sent, alert(42), deepChain, expiredHere), want: []want{{ClientCertUnknownCA, Possible, ""}}},
+		"apache's alert 80, one intermediate": {ev: ev(requested, sent, alert(80), func(e *evidence) { e.client.intermediates = 1 }),
+			want: []want{{ClientCertUnknownCA, Likely, "Apache's mod_ssl answers so for a chain longer than SSLVerifyDepth"}}},
+		"one intermediate":   {ev: ev(requested, sent, alert(42), func(e *evidence) { e.client.intermediates = 1 })},
+		"alert 80, no chain": {ev: ev(requested, sent, alert(80))},
+		"specific alert":     {ev: ev(requested, sent, alert(48), deepChain)},
 	})
 	checkRanked(t, map[string]rankCase{
-		"clean otherwise: listed after the rejection": {ev: ev(requested, sent, answer(400, nginx495), deepChain), want: []want{
-			{ClientCertRejected, Certain, "find nothing wrong"}, {ClientCertUnknownCA, Possible, "2 intermediates"}}},
+		"nginx 495 page, deep chain": {ev: ev(requested, sent, answer(400, nginx495), deepChain), want: []want{
+			{ClientCertUnknownCA, Likely, "2 intermediates"}, {ClientCertRejected, Possible, "a reason local checks cannot see"}}},
 	})
 	f := diagnosis(ev(requested, sent, alert(48), deepChain))
 	if !strings.Contains(strings.Join(f.Hints, "\n"), "the chain has 2 intermediates") {
@@ -165,7 +169,7 @@ func TestSNIRules(t *testing.T) {
 		"no sni (ip address)": {ev: ev(alert(80), named("127.0.0.1", "127.0.0.1")),
 			want: []want{{TLSError, Likely, "no server name (SNI) was sent"}}},
 		"servername override": {ev: ev(alert(80), named("api.example", "127.0.0.1")),
-			want: []want{{TLSError, Likely, "(\"api.example\") is not the URL's host"}}},
+			want: []want{{TLSError, Possible, "(\"api.example\") is not the URL's host"}}},
 		"the url's own name": {ev: ev(alert(80), named("api.example", "api.example"))},
 		"other alert":        {ev: ev(alert(40), named("127.0.0.1", "127.0.0.1"))},
 	})

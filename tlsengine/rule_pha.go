@@ -45,6 +45,7 @@ func (postHandshakeAuthRule) Propose(ev *evidence) []Cause {
 			"or ask the server's operator to require the certificate for the whole site (Apache: SSLVerifyClient require at the virtual-host level, not in a <Location>), so it is asked for in the handshake"}}
 	if ev.answer.bodySays(apachePHA) {
 		c.Confidence = Certain
+		c.detail = fmt.Sprintf("the TLS handshake succeeded; the server answered HTTP %d: Reason: %s.", ev.answer.status, apachePHA)
 		c.Evidence = fmt.Sprintf("the server answered HTTP %d \"%s\" after a TLS 1.3 handshake in which it asked for no client certificate", ev.answer.status, apachePHA)
 		return []Cause{c}
 	}

@@ -51,8 +51,11 @@ func (sniInternalErrorRule) Applies(ev *evidence) bool {
 
 func (sniInternalErrorRule) Propose(ev *evidence) []Cause {
 	c := alertAborted(ev)
-	c.Confidence = Likely
+	// No name at all is what strict servers refuse; a name other than the
+	// URL's host is usually deliberate (--servername), so only possible.
+	c.Confidence = Possible
 	if name := sniSent(ev); name == "" {
+		c.Confidence = Likely
 		c.Evidence += " during the handshake, and no server name (SNI) was sent"
 	} else {
 		c.Evidence += fmt.Sprintf(" during the handshake, and the server name sent (%q) is not the URL's host", safetext.Line(name))

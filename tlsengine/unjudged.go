@@ -4,6 +4,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"strings"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
 // unjudged says why a handshake that completed is no verdict on the client
@@ -25,7 +27,7 @@ func (a *attempt) unjudged(out outcome) *Unjudged {
 		return nil
 	}
 	const summary = "handshake completed; the server has not judged the certificate at the TLS layer — use send to see the verdict"
-	hint := "send a request (mtlswb send https://" + a.tgt.addr + "/): the server judges the certificate in its answer (nginx's 400 and 495/496 pages, 401/403)"
+	hint := "send a request (mtlswb send https://" + safetext.Line(a.tgt.addr) + "/): the server judges the certificate in its answer (nginx's 400 and 495/496 pages, 401/403)"
 	if !sent {
 		return &Unjudged{Summary: summary, Hints: []string{
 			"the server asked for a client certificate, none was sent, and it completed the handshake: it asks optionally, and the application decides",

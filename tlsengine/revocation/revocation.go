@@ -150,6 +150,9 @@ var reasons = map[int]string{
 }
 
 func reasonName(code int) string {
+	if code == 0 {
+		return "" // absent or unspecified: nothing worth saying
+	}
 	if n, ok := reasons[code]; ok {
 		return n
 	}
