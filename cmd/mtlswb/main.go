@@ -29,6 +29,8 @@ const (
 	exitOK     = 0
 	exitFailed = 1 // the operation failed (diagnosed where possible)
 	exitUsage  = 2 // usage error or bad input; nothing was changed
+	// exitUnjudged (3, send_diag.go): a probe's handshake completed, but
+	// the server has not judged the client certificate at the TLS layer.
 )
 
 // command is one subcommand. run returns an error; its exit code comes from
@@ -163,7 +165,9 @@ Environment:
   MTLSWB_NEW_PASSPHRASE      new passphrase for passwd
   NO_COLOR                   no colour in any output
 
-Exit codes: 0 success, 1 the operation failed, 2 usage error or bad input.
+Exit codes: 0 success, 1 the operation failed, 2 usage error or bad input,
+3 (probe) the handshake completed but the server has not judged the client
+certificate at the TLS layer: use send to see its verdict.
 Run 'mtlswb COMMAND --help' for a command's flags.
 `)
 	return nil
