@@ -52,6 +52,7 @@ func init() {
 		{"export", "export an identity or CA", cmdExport},
 		{"rm", "remove an identity or CA", cmdRemove},
 		{"rename", "rename an identity or CA", cmdRename},
+		{"chain", "add a workspace CA to the chain an identity sends (chain add IDENTITY CA)", cmdChain},
 		{"passwd", "change the workspace passphrase", cmdPasswd},
 		{"pki", "make a dev PKI: CAs and leaf certificates", cmdPKI},
 		{"send", "send a request over mTLS and explain the result", cmdSend},

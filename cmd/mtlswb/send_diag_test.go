@@ -107,3 +107,50 @@ func TestSendCRLAndConnectTo(t *testing.T) {
 		t.Errorf("--resolve: want the request to reach the server\n%s", r)
 	}
 }
+
+// TestChainAdd: chain add appends the intermediate that completes an
+// identity's chain and refuses what cannot continue it, changing nothing.
+func TestChainAdd(t *testing.T) {
+	e := newEnv(t)
+	root := mustPair(t)(pki.NewRoot(pki.Spec{CN: "Chain Root", IsCA: true}))
+	inter := mustPair(t)(root.Issue(pki.Spec{CN: "Chain Intermediate", IsCA: true}))
+	leaf := mustPair(t)(inter.Issue(pki.Spec{CN: "joe", Client: true}))
+	e.ok("import", "--name", "joe", e.file("joe.pem", append(certPEM(leaf.Cert), keyPEM(t, leaf)...)))
+	e.ok("import", "--name", "inter", e.file("inter.pem", certPEM(inter.Cert)))
+	e.ok("import", "--name", "root", e.file("root.pem", certPEM(root.Cert)))
+	before := e.hash()
+	if r := e.run("chain", "add", "joe", "root"); r.code != exitUsage || !strings.Contains(r.stderr, "it is a root") {
+		t.Errorf("chain add of a root: want a refusal\n%s", r)
+	}
+	if e.hash() != before {
+		t.Error("a refused chain add changed the workspace")
+	}
+	r := e.ok("chain", "add", "joe", "inter")
+	if !strings.Contains(r.stdout, "identity joe now sends CN=joe ← CN=Chain Intermediate") {
+		t.Errorf("chain add output:\n%s", r)
+	}
+}
+
+// TestShowRevocation: show reports an identity's revocation status when
+// asked with --crl or when its certificate names a CRL, and says nothing
+// otherwise.
+func TestShowRevocation(t *testing.T) {
+	e := newEnv(t)
+	e.vars["XDG_CACHE_HOME"] = t.TempDir()
+	root := mustPair(t)(pki.NewRoot(pki.Spec{CN: "Show Root", IsCA: true}))
+	leaf := mustPair(t)(root.Issue(pki.Spec{CN: "joe", Client: true}))
+	e.ok("import", "--name", "joe", e.file("joe.pem", append(certPEM(leaf.Cert), keyPEM(t, leaf)...)))
+	e.ok("import", "--name", "root", e.file("root.pem", certPEM(root.Cert)))
+	crl := e.file("crl.pem", pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: realserver.NewCRL(t, root, leaf.Cert)}))
+	if r := e.ok("show", "joe"); strings.Contains(r.stdout, "\n  Revocation ") {
+		t.Errorf("show without a CRL to read prints a revocation row:\n%s", r)
+	}
+	if r := e.ok("show", "joe", "--crl", crl); !strings.Contains(r.stdout, "\n  Revocation ") || !strings.Contains(r.stdout, "revoked at") {
+		t.Errorf("show --crl: want the revocation row\n%s", r)
+	}
+	var res showResult
+	r := e.ok("show", "joe", "--crl", crl, "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || res.Revocation == nil || res.Revocation.State != "revoked" {
+		t.Errorf("show --json --crl: %v\n%s", err, r)
+	}
+}
