@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mtlswb/mtlswb/tlsengine/pki"
 	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 )
 
@@ -201,5 +202,25 @@ func TestMissingClientIntermediate(t *testing.T) {
 	}
 	if strings.Contains(hints, "if the issuer is an intermediate CA") {
 		t.Errorf("the generic intermediate hint stays although the CA is known:\n%s", hints)
+	}
+}
+
+// TestVerdictNamesActualIssuer: an identity sent with its intermediate is
+// said to be issued by the intermediate, not by the root above it.
+func TestVerdictNamesActualIssuer(t *testing.T) {
+	p := testPKI()
+	inter, err := p.root.Issue(pki.Spec{CN: "Test Intermediate", IsCA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := inter.Issue(pki.Spec{CN: "joe", Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &attempt{now: testNow}
+	cr := &certRequest{acceptable: [][]byte{p.rogue.Cert.RawSubject}, version: tls.VersionTLS13}
+	v := a.verdict("joe", []*x509.Certificate{leaf.Cert, inter.Cert}, cr)
+	if want := "issued by CN=Test Intermediate and sent with its chain up to CN=Test Root"; v.Accepted || !strings.Contains(v.Reason, want) {
+		t.Errorf("verdict %+v, want a reason saying %q", v, want)
 	}
 }
