@@ -21,17 +21,14 @@ const exitUnjudged = 3
 // diagFlags are the flags send and probe share for the diagnosis: what it
 // may fetch and check, and where to connect.
 type diagFlags struct {
-	crls      stringList
-	offline   bool
+	rev       *revocationFlags // --crl, --offline (which also stops the caIssuers fetch)
 	explain   bool
 	connectTo string
 	resolve   stringList
 }
 
 func addDiagFlags(fs *flag.FlagSet) *diagFlags {
-	d := &diagFlags{}
-	fs.Var(&d.crls, "crl", "check the client certificate against the CRL in `FILE or URL` (repeatable; besides its own distribution points and OCSP)")
-	fs.BoolVar(&d.offline, "offline", false, "fetch nothing: no CRL, OCSP or missing server intermediate (caIssuers)")
+	d := &diagFlags{rev: addRevocationFlags(fs)}
 	fs.BoolVar(&d.explain, "explain", false, "when a TLS 1.3 server closes without a reason, retry the handshake with TLS 1.2 to tell why (probe always does)")
 	fs.StringVar(&d.connectTo, "connect-to", "", "connect to `HOST:PORT` instead of the URL's address; the URL's host stays the server name (curl's HOST1:PORT1:HOST2:PORT2 works too)")
 	fs.Var(&d.resolve, "resolve", "curl's `HOST:PORT:ADDRESS`: connect to ADDRESS for HOST:PORT")
@@ -40,7 +37,7 @@ func addDiagFlags(fs *flag.FlagSet) *diagFlags {
 
 // apply puts the flags into the engine's request for rawURL.
 func (d *diagFlags) apply(req *tlsengine.Request, rawURL string, cacheDir string) error {
-	req.CRLs, req.Offline, req.Explain = d.crls, d.offline, d.explain
+	req.CRLs, req.Offline, req.Explain = d.rev.crls, d.rev.offline, d.explain
 	if cacheDir != "" {
 		req.RevocationCache = revocation.DirCache{Dir: cacheDir}
 	}

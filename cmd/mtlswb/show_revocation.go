@@ -21,8 +21,8 @@ type revocationFlags struct {
 
 func addRevocationFlags(fs *flag.FlagSet) *revocationFlags {
 	f := &revocationFlags{}
-	fs.Var(&f.crls, "crl", "check the identity against the CRL in `FILE or URL` (repeatable)")
-	fs.BoolVar(&f.offline, "offline", false, "fetch no CRL or OCSP answer (cached ones still count)")
+	fs.Var(&f.crls, "crl", "check the identity against the CRL in `FILE or URL` (repeatable; besides its own distribution points and OCSP responder)")
+	fs.BoolVar(&f.offline, "offline", false, "fetch nothing: no CRL, OCSP answer or missing server intermediate (cached answers still count)")
 	return f
 }
 
