@@ -46,6 +46,10 @@ var tabNames = []string{"Verdict", "Timing", "Handshake", "Server chain", "Respo
 
 type inspectorKeys struct {
 	NextTab, PrevTab, Up, Down, PageUp, PageDown, Resend, Edit, Back key.Binding
+	// ResendTLS12 sends again with TLS 1.2 at most: Apache asks for a
+	// per-directory certificate by post-handshake auth under TLS 1.3, which
+	// Go cannot answer, and by renegotiation under TLS 1.2, which it can.
+	ResendTLS12 key.Binding
 }
 
 func newInspectorKeys() inspectorKeys {
@@ -59,6 +63,8 @@ func newInspectorKeys() inspectorKeys {
 		Resend:   resendKey(),
 		Edit:     editKey(),
 		Back:     backKey(),
+
+		ResendTLS12: bind("ctrl+t", "send again with TLS 1.2 at most"),
 	}
 }
 
@@ -67,7 +73,7 @@ func (k inspectorKeys) ShortHelp() []key.Binding {
 }
 
 func (k inspectorKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown}, {k.Resend, k.Edit, k.Back}}
+	return [][]key.Binding{{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown}, {k.Resend, k.ResendTLS12, k.Edit, k.Back}}
 }
 
 // inspectorScreen shows one attempt in tabs, or two attempts side by side.
@@ -143,6 +149,10 @@ func (s *inspectorScreen) update(msg tea.Msg) tea.Cmd {
 		s.vp.PageDown()
 	case key.Matches(km, k.Resend) && s.report != nil && s.cmp == nil:
 		spec := s.spec
+		return func() tea.Msg { return resendMsg{spec: spec} }
+	case key.Matches(km, k.ResendTLS12) && s.report != nil && s.cmp == nil && tls12Helps(s.report):
+		spec := s.spec
+		spec.TLSMax = "1.2"
 		return func() tea.Msg { return resendMsg{spec: spec} }
 	case key.Matches(km, k.Edit) && s.report != nil && s.cmp == nil:
 		spec := s.spec

@@ -18,6 +18,7 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 	"github.com/mtlswb/mtlswb/workspace"
 	"github.com/mtlswb/mtlswb/workspace/plan"
 	"github.com/mtlswb/mtlswb/workspace/safefile"
@@ -60,6 +61,10 @@ type (
 		ok     bool
 		detail string
 		err    error
+		// issuer is the certificate above the leaf in the checked chain;
+		// revocation its status once checked (revocationCheckedMsg).
+		issuer     *x509.Certificate
+		revocation *revocation.Status
 	}
 	// actionDoneMsg reports a finished write (rename, delete, import, …);
 	// the root reloads the workspace after it.
@@ -226,7 +231,11 @@ func loadRecordCmd(s *workspace.Store, seq int, name string, cas []string, now t
 		if verr != nil {
 			detail = verr.Error()
 		}
-		return recordLoadedMsg{seq: seq, name: name, rec: rec, links: links, ok: ok && verr == nil, detail: detail}
+		msg := recordLoadedMsg{seq: seq, name: name, rec: rec, links: links, ok: ok && verr == nil, detail: detail}
+		if len(chain) > 1 {
+			msg.issuer = chain[1]
+		}
+		return msg
 	}
 }
 

@@ -335,7 +335,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	}
 	switch msg.(type) {
-	case recordLoadedMsg:
+	case recordLoadedMsg, revocationCheckedMsg:
 		cmds = append(cmds, m.ids.update(msg), m.cas.update(msg))
 	default:
 		cmds = append(cmds, m.active().update(msg))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
 	"github.com/mtlswb/mtlswb/workspace/safefile"
@@ -166,12 +167,16 @@ type showResult struct {
 	Verifies   bool            `json:"chain_verifies"`
 	VerifyNote string          `json:"chain_verification"`
 	Warnings   []string        `json:"warnings"`
+	// Revocation is the identity's status at its issuer's CRL or OCSP
+	// responder, when it names one or --crl is given.
+	Revocation *revocation.Status `json:"revocation,omitempty"`
 }
 
 func cmdShow(c *cli, args []string) error {
 	fs := c.flags()
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	name, err := c.parseName(fs, args, "NAME [--json]")
+	rf := addRevocationFlags(fs)
+	name, err := c.parseName(fs, args, "NAME [--json] [--crl FILE|URL] [--offline]")
 	if err != nil {
 		return err
 	}
@@ -211,6 +216,9 @@ func cmdShow(c *cli, args []string) error {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("expired on %s", leaf.NotAfter.Format(time.RFC3339)))
 	} else if now.Before(leaf.NotBefore) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("not valid until %s", leaf.NotBefore.Format(time.RFC3339)))
+	}
+	if rec.Kind == workspace.KindIdentity {
+		res.Revocation = c.revocation(s, rec.Chain, rf)
 	}
 	if *asJSON {
 		return writeJSON(c.stdout, res)
@@ -261,6 +269,9 @@ func printShow(w io.Writer, r showResult, now time.Time) {
 	row("SPKI SHA-256", i.SPKISHA256)
 	row("x5t#S256", i.X5tS256+"  (RFC 8705, base64url)")
 	row("Auth method", r.AuthMethod)
+	if r.Revocation != nil {
+		row("Revocation", safetext.Line(r.Revocation.Summary()))
+	}
 	if r.Kind == workspace.KindIdentity || r.HasKey {
 		row("Private key", map[bool]string{true: "in the workspace (encrypted unless the workspace has no passphrase)", false: "none"}[r.HasKey])
 	}
