@@ -72,7 +72,10 @@ func (a *attempt) explainRefusal(err error) *Failure {
 	if errors.As(err, &pe) {
 		f.Phase = pe.phase
 	}
-	f.Detail = fmt.Sprintf("the server answered %q", safetext.Line(rf.said))
+	f.Detail = rf.detail
+	if f.Detail == "" {
+		f.Detail = fmt.Sprintf("the server answered %q", safetext.Line(rf.said))
+	}
 	return f
 }
 

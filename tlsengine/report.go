@@ -53,6 +53,11 @@ type Request struct {
 	// for this request; diagnosis names one that would verify the server.
 	Candidates []NamedChain
 	KnownCAs   []NamedChain
+
+	// Options is what a protocol other than HTTP sends after the
+	// handshake, where it has a say; each protocol refuses the options it
+	// does not use.
+	Options Options
 }
 
 // NamedChain is a certificate chain (leaf first) known to the caller by name.
@@ -88,6 +93,9 @@ type RequestInfo struct {
 	Probe    bool   `json:"probe,omitempty"`
 	Identity string `json:"identity,omitempty"`
 	Insecure bool   `json:"insecure,omitempty"`
+	// Options are the protocol options sent (user, database...), with
+	// the defaults the protocol chose filled in.
+	Options *Options `json:"options,omitempty"`
 }
 
 // Failure is the diagnosis of a failed attempt: exactly one category.
@@ -259,6 +267,10 @@ type Application struct {
 	Code string `json:"code,omitempty"`
 	// Message is the server's own words, sanitized.
 	Message string `json:"message,omitempty"`
+	// Next is what the server asked for next, when the exchange stopped
+	// there on purpose (PostgreSQL's password request: mtlswb never
+	// completes password authentication).
+	Next string `json:"next,omitempty"`
 }
 
 // IdentityVerdict says whether a candidate identity would satisfy the
