@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
@@ -27,7 +28,13 @@ func (a *attempt) inOwnWords(ctx context.Context, err error) error {
 	case httpProtocol, rawTLS:
 		return a.sniff(ctx, err)
 	}
-	if _, ok := AlertFromError(err); ok {
+	if alert, ok := AlertFromError(err); ok {
+		if alert == 120 && len(a.tgt.proto.alpn()) > 0 {
+			return &phaseError{phase: PhaseHandshake, err: &refusal{category: TLSError,
+				detail:  "the server sent TLS alert 120 (no_application_protocol)",
+				summary: fmt.Sprintf("the server refused %s, the ALPN name of %s: it does not serve %s on this port", strings.Join(a.tgt.proto.alpn(), ", "), a.tgt.proto.name(), a.tgt.proto.name()),
+				hints:   []string{"check the host and port: the service may listen on another one, behind a proxy that does not pass " + a.tgt.proto.name() + " through"}}}
+		}
 		return err // a TLS alert is the handshake's: diagnosed as for any protocol
 	}
 	phase := a.phaseOf(err)
