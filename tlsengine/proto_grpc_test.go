@@ -152,5 +152,3 @@ func TestGRPCValidate(t *testing.T) {
 		}
 	}
 }
-
-
