@@ -250,6 +250,15 @@ func (a *attempt) mqttRefusal(ack connack) error {
 	who := a.identity()
 	switch ack.code {
 	case 4, 0x86, 0x8C:
+		a.mu.Lock()
+		sent := a.sent
+		a.mu.Unlock()
+		if a.req.ClientCert != nil && !sent {
+			rf.category = ClientCertRequired
+			rf.summary = fmt.Sprintf("the broker did not ask for a client certificate, so %s was not sent, and it refused the connection: %q", who, words)
+			rf.hints = []string{"a broker that takes the user name from the certificate (use_identity_as_username) must ask for one: require_certificate true on its listener"}
+			break
+		}
 		if a.req.ClientCert == nil {
 			rf.category = ClientCertRequired
 			rf.summary = fmt.Sprintf("the broker accepted TLS without a client certificate but refused the connection: %q", words)
