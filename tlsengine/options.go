@@ -42,6 +42,31 @@ const (
 	optSASLExternal option = "sasl-external"
 )
 
+// optionTaker is a protocol that sends some of the Options; the others
+// send none.
+type optionTaker interface {
+	options() []option
+}
+
+func optionsOf(p protocol) []option {
+	if t, ok := p.(optionTaker); ok {
+		return t.options()
+	}
+	return nil
+}
+
+// SchemeOptions names the Options the protocol of a URL scheme sends, as
+// the CLI's flags name them ("user", "database", "client-id",
+// "grpc-method", "sasl-external"): what a front end asks for with that
+// scheme. An unknown scheme, https:// and tls:// send none.
+func SchemeOptions(scheme string) []string {
+	var out []string
+	for _, o := range optionsOf(protocols[strings.ToLower(scheme)]) {
+		out = append(out, string(o))
+	}
+	return out
+}
+
 // given lists the options o sets.
 func (o Options) given() []option {
 	var out []option
@@ -57,11 +82,11 @@ func (o Options) given() []option {
 	return out
 }
 
-// checkOnly refuses what a protocol does not send: options other than
-// takes, and HTTP's headers and body (a method is ignored: front ends
-// fill in GET). scheme names the URL's scheme in the
-// message.
-func checkOnly(r Request, t target, takes ...option) error {
+// checkOnly refuses what the target's protocol does not send: options it
+// does not take, and HTTP's headers and body (a method is ignored: front
+// ends fill in GET).
+func checkOnly(r Request, t target) error {
+	takes := optionsOf(t.proto)
 	scheme := "this"
 	if t.url != nil {
 		scheme = t.url.Scheme + "://"

@@ -28,6 +28,8 @@ type grpcProtocol struct{}
 
 func init() { register(grpcProtocol{}, "grpcs") }
 
+func (grpcProtocol) options() []option { return []option{optGRPCMethod} }
+
 func (grpcProtocol) name() string     { return "gRPC" }
 func (grpcProtocol) defaultPort() int { return 443 }
 func (grpcProtocol) alpn() []string   { return []string{"h2"} }
@@ -38,7 +40,7 @@ const grpcHealth = "/grpc.health.v1.Health/Check"
 var grpcMethodRE = regexp.MustCompile(`^/?[A-Za-z_][A-Za-z0-9_.]*/[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (grpcProtocol) check(r Request, t target) error {
-	if err := checkOnly(r, t, optGRPCMethod); err != nil {
+	if err := checkOnly(r, t); err != nil {
 		return err
 	}
 	if m := grpcMethod(r, t); !grpcMethodRE.MatchString(m) {

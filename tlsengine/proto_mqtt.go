@@ -24,6 +24,8 @@ type mqttProtocol struct{}
 
 func init() { register(mqttProtocol{}, "mqtts", "mqtt+tls") }
 
+func (mqttProtocol) options() []option { return []option{optUser, optClientID} }
+
 func (mqttProtocol) name() string     { return "MQTT" }
 func (mqttProtocol) defaultPort() int { return 8883 }
 
@@ -38,7 +40,7 @@ func (mqttProtocol) check(r Request, t target) error {
 	if len(r.Options.ClientID) > 65535 || len(r.Options.User) > 65535 {
 		return errors.New("the client id and user name must be shorter than 64 KiB")
 	}
-	return checkOnly(r, t, optUser, optClientID)
+	return checkOnly(r, t)
 }
 
 func (mqttProtocol) echo(r Request, info RequestInfo) RequestInfo {

@@ -27,6 +27,8 @@ func init() { register(postgresProtocol{}, "postgres", "postgresql") }
 
 var _ preambler = postgresProtocol{}
 
+func (postgresProtocol) options() []option { return []option{optUser, optDatabase} }
+
 func (postgresProtocol) name() string     { return "PostgreSQL" }
 func (postgresProtocol) defaultPort() int { return 5432 }
 
@@ -38,7 +40,7 @@ func (postgresProtocol) check(r Request, t target) error {
 	if _, err := t.urlPath(); err != nil {
 		return err
 	}
-	if err := checkOnly(r, t, optUser, optDatabase); err != nil {
+	if err := checkOnly(r, t); err != nil {
 		return err
 	}
 	if user, _ := pgNames(r, t); user == "" {
