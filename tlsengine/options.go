@@ -99,6 +99,11 @@ func checkOnly(r Request, t target) error {
 	if len(r.Header) > 0 || len(r.Body) > 0 {
 		return fmt.Errorf("%s sends no HTTP headers or body: drop them, or use an https:// URL", scheme)
 	}
+	for _, v := range []string{r.Options.User, r.Options.Database, r.Options.ClientID, r.Options.GRPCMethod} {
+		if strings.ContainsFunc(v, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+			return fmt.Errorf("option value %q has control characters: they would end the protocol's command early", safetext.Line(v))
+		}
+	}
 	return nil
 }
 
