@@ -126,3 +126,38 @@ func TestMosquittoRealOptional(t *testing.T) {
 	protoCase{url: "mqtts://" + srv.Addr, client: cert(f.clientEC), want: tlsengine.ClientCertRequired, phase: tlsengine.PhaseResponse,
 		app: "0x86 CONNACK", summary: "the broker did not ask for a client certificate", hint: "require_certificate true"}.run(t, f)
 }
+
+func TestMariaDBReal(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	srv := realserver.StartMariaDB(t, realserver.MariaDBConfig{TLS: f.realTLS(), Users: []realserver.MariaDBUser{
+		{Name: "joe-ec", Require: "X509"},
+		{Name: "other", Require: "SUBJECT '/CN=other'"},
+	}})
+	url := "mysql://" + srv.Addr
+	cases := map[string]protoCase{
+		"good identity":  {client: cert(f.clientEC), app: `OK logged in as user "joe-ec" without a password`},
+		"no identity":    {opts: tlsengine.Options{User: "joe-ec"}, want: tlsengine.ClientCertRequired, phase: tlsengine.PhaseResponse, app: "1045 Access denied for user 'joe-ec'"},
+		"rogue identity": {client: cert(f.clientRogue), want: tlsengine.ClientCertUnknownCA, phase: tlsengine.PhaseHandshake},
+		"expired":        {client: cert(f.clientExpired), want: tlsengine.ClientCertExpired, phase: tlsengine.PhaseHandshake},
+		"TLS accepts, REQUIRE SUBJECT refuses": {client: cert(f.clientEC), opts: tlsengine.Options{User: "other"},
+			want: tlsengine.ClientCertRejected, phase: tlsengine.PhaseResponse, app: "1045 Access denied for user 'other'", hint: `the certificate's CN is "joe-ec"`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			c.url = url
+			r := c.run(t, f)
+			if r.Timing.PreambleMs <= 0 {
+				t.Errorf("the SSL request was not timed:\n%s", dump(t, r))
+			}
+			if t.Failed() {
+				t.Log(srv.Logs())
+			}
+		})
+	}
+	// Tried as HTTPS, MariaDB greets first with its handshake packet.
+	t.Run("https to MariaDB", func(t *testing.T) {
+		protoCase{url: "https://" + srv.Addr, client: cert(f.clientEC), want: tlsengine.NotTLS, phase: tlsengine.PhaseHandshake,
+			summary: "it looks like MySQL or MariaDB", hint: "mtlswb send mysql://" + srv.Addr + " --identity x"}.run(t, f)
+	})
+}
