@@ -95,8 +95,8 @@ func xmppOpen(s *session) (xmppFeatures, error) {
 	switch el.Name.Local {
 	case "features":
 	case "error":
-		return f, &refusal{category: HTTPError, said: "<stream:error>", summary: "the XMPP server closed the stream with an error",
-			hints: []string{"the domain in the stream header is the URL's host (or the server name): check that the server serves it"}}
+		cond, _ := xmppNext(d)
+		return f, xmppStreamError(s, cond.Name.Local)
 	default:
 		return f, otherProtocol("an XMPP stream header", []byte("<"+el.Name.Local))
 	}
@@ -153,4 +153,24 @@ func xmlEscape(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return strings.ReplaceAll(b.String(), "'", "&apos;")
+}
+
+// xmppStreamError words a <stream:error> by its condition (RFC 6120 4.9.3).
+func xmppStreamError(s *session, cond string) error {
+	rf := &refusal{category: HTTPError, said: "<stream:error><" + cond + "/>",
+		summary: "the XMPP server closed the stream with the error " + cond,
+		hints:   []string{"the server's log says why"}}
+	switch cond {
+	case "not-authorized", "policy-violation":
+		if s.a != nil {
+			rf.category = ClientCertRejected
+			if s.a.req.ClientCert == nil {
+				rf.category = ClientCertRequired
+			}
+			rf.summary = fmt.Sprintf("the XMPP server accepted TLS but refused %s: stream error %s", s.a.identity(), cond)
+		}
+	case "host-unknown":
+		rf.hints = []string{"the stream names the URL's host (or the server name) as the XMPP domain: name the domain the server serves"}
+	}
+	return rf
 }
