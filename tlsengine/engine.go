@@ -66,15 +66,15 @@ func (a *attempt) explainRefusal(err error) *Failure {
 	var rf *refusal
 	errors.As(err, &rf)
 	a.mu.Lock()
-	f := &Failure{Phase: a.phase, Category: rf.category, Summary: rf.summary, Hints: rf.hints}
+	f := &Failure{Phase: a.phase, Category: rf.category, Summary: safetext.Line(rf.summary), Hints: safetext.Lines(rf.hints)}
 	a.mu.Unlock()
 	var pe *phaseError
 	if errors.As(err, &pe) {
 		f.Phase = pe.phase
 	}
-	f.Detail = rf.detail
+	f.Detail = safetext.Line(rf.detail)
 	if f.Detail == "" {
-		f.Detail = fmt.Sprintf("the server answered %q", safetext.Line(rf.said))
+		f.Detail = "the server answered: " + safetext.Line(rf.said)
 	}
 	return f
 }

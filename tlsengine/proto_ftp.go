@@ -3,6 +3,8 @@ package tlsengine
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
 // FTP: ftp:// greets and upgrades with AUTH TLS (RFC 4217). Inside TLS the
@@ -89,7 +91,7 @@ func ftpCommand(s *session, cmd string, want ...string) (string, []string, error
 		if s.a.req.ClientCert == nil {
 			rf.category = ClientCertRequired
 		}
-		rf.summary = fmt.Sprintf("the FTP server accepted TLS but refused user %q: %q", s.a.req.Options.User, strings.Join(lines, " "))
+		rf.summary = fmt.Sprintf("the FTP server accepted TLS but refused user %q: “%s”", safetext.Line(s.a.req.Options.User), safetext.Line(strings.Join(lines, " ")))
 		rf.hints = []string{"servers that log users in by certificate (vsftpd's require_cert, ProFTPD's TLSOptions AllowDotLogin) compare the certificate with the user: check its CN"}
 	}
 	return code, lines, rf

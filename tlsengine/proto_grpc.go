@@ -167,7 +167,7 @@ func (a *attempt) grpcRefusal(code int, msg, method string) error {
 	rf := &refusal{said: name + ": " + msg}
 	quoted := ""
 	if msg != "" {
-		quoted = fmt.Sprintf(": %q", safetext.Line(msg))
+		quoted = fmt.Sprintf(": “%s”", safetext.Line(msg))
 	}
 	switch name {
 	case "UNAUTHENTICATED":

@@ -108,7 +108,7 @@ func TestGRPC(t *testing.T) {
 		"rogue identity": {client: cert(f.clientRogue), want: tlsengine.ClientCertUnknownCA, phase: tlsengine.PhaseHandshake},
 		"expired":        {client: cert(f.clientExpired), want: tlsengine.ClientCertExpired, phase: tlsengine.PhaseHandshake},
 		"TLS accepts, the service refuses": {client: cert(f.clientRSA), want: tlsengine.HTTPForbidden, phase: tlsengine.PhaseResponse,
-			app: "PERMISSION_DENIED client joe-rsa may not call", summary: `"client joe-rsa may not call /grpc.health.v1.Health/Check"`},
+			app: "PERMISSION_DENIED client joe-rsa may not call", summary: "“client joe-rsa may not call /grpc.health.v1.Health/Check”"},
 		"unauthenticated": {client: cert(f.clientEC), opts: tlsengine.Options{GRPCMethod: "test.Echo/Secret"},
 			want: tlsengine.HTTPUnauthorized, phase: tlsengine.PhaseResponse, app: "UNAUTHENTICATED token required"},
 		"no such method": {client: cert(f.clientEC), opts: tlsengine.Options{GRPCMethod: "/test.Echo/Missing"},

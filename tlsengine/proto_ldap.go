@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
 // LDAP: ldap:// upgrades with the StartTLS extended operation (RFC 4511
@@ -236,19 +238,19 @@ func ldapBindRefusal(a *attempt, res ldapResult) error {
 		if a.req.ClientCert == nil {
 			rf.category = ClientCertRequired
 		}
-		rf.summary = fmt.Sprintf("the LDAP server accepted TLS but not %s as a SASL EXTERNAL identity: %q", a.identity(), res.words())
+		rf.summary = fmt.Sprintf("the LDAP server accepted TLS but not %s as a SASL EXTERNAL identity: “%s”", a.identity(), safetext.Line(res.words()))
 		rf.hints = []string{"the server maps certificate subjects to entries (OpenLDAP: olcAuthzRegexp): check the mapping for this certificate's subject"}
 	case 7:
 		rf.category = HTTPError
-		rf.summary = fmt.Sprintf("the LDAP server does not offer SASL EXTERNAL: %q", res.words())
+		rf.summary = fmt.Sprintf("the LDAP server does not offer SASL EXTERNAL: “%s”", safetext.Line(res.words()))
 		rf.hints = []string{"drop --sasl-external, or enable EXTERNAL in the server (it needs TLS with client certificates)"}
 	case 50:
 		rf.category = HTTPForbidden
-		rf.summary = fmt.Sprintf("the LDAP server refused the bind: %q", res.words())
+		rf.summary = fmt.Sprintf("the LDAP server refused the bind: “%s”", safetext.Line(res.words()))
 		rf.hints = []string{"the identity lacks the right to bind: check the server's access rules"}
 	default:
 		rf.category = HTTPError
-		rf.summary = fmt.Sprintf("the LDAP bind failed: %q", res.words())
+		rf.summary = fmt.Sprintf("the LDAP bind failed: “%s”", safetext.Line(res.words()))
 		rf.hints = []string{"the server's log says why"}
 	}
 	return rf

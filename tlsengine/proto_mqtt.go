@@ -257,17 +257,17 @@ func (a *attempt) mqttRefusal(ack connack) error {
 		a.mu.Unlock()
 		if a.req.ClientCert != nil && !sent {
 			rf.category = ClientCertRequired
-			rf.summary = fmt.Sprintf("the broker did not ask for a client certificate, so %s was not sent, and it refused the connection: %q", who, words)
+			rf.summary = fmt.Sprintf("the broker did not ask for a client certificate, so %s was not sent, and it refused the connection: “%s”", who, words)
 			rf.hints = []string{"a broker that takes the user name from the certificate (use_identity_as_username) must ask for one: require_certificate true on its listener"}
 			break
 		}
 		if a.req.ClientCert == nil {
 			rf.category = ClientCertRequired
-			rf.summary = fmt.Sprintf("the broker accepted TLS without a client certificate but refused the connection: %q", words)
+			rf.summary = fmt.Sprintf("the broker accepted TLS without a client certificate but refused the connection: “%s”", words)
 			rf.hints = []string{"with use_identity_as_username the certificate's CN is the user name: choose an identity"}
 		} else {
 			rf.category = ClientCertRejected
-			rf.summary = fmt.Sprintf("the broker accepted %s for TLS but refused it as a user: %q", who, words)
+			rf.summary = fmt.Sprintf("the broker accepted %s for TLS but refused it as a user: “%s”", who, words)
 			rf.hints = []string{"the broker may check a password (give --user as it expects), or map certificates to users (use_identity_as_username, use_subject_as_username): see its configuration"}
 		}
 	case 5, 0x87, 0x8A:
@@ -275,15 +275,15 @@ func (a *attempt) mqttRefusal(ack connack) error {
 		if a.req.ClientCert == nil {
 			rf.category = ClientCertRequired
 		}
-		rf.summary = fmt.Sprintf("the broker accepted the TLS connection but does not authorize %s: %q", who, words)
+		rf.summary = fmt.Sprintf("the broker accepted the TLS connection but does not authorize %s: “%s”", who, words)
 		rf.hints = []string{"the broker's access rules (ACL, plugin) do not let this identity connect: check them for the certificate's CN"}
 	case 2, 0x85:
 		rf.category = HTTPError
-		rf.summary = fmt.Sprintf("the broker refused the client identifier: %q", words)
+		rf.summary = fmt.Sprintf("the broker refused the client identifier: “%s”", words)
 		rf.hints = []string{"give another one with --client-id (brokers may require a prefix or the certificate's CN)"}
 	default:
 		rf.category = HTTPError
-		rf.summary = fmt.Sprintf("the broker refused the connection: %q", words)
+		rf.summary = fmt.Sprintf("the broker refused the connection: “%s”", words)
 		rf.hints = []string{"the broker's log says more"}
 	}
 	return rf

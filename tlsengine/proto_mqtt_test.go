@@ -121,7 +121,7 @@ func TestMQTT(t *testing.T) {
 		"rogue identity": {protoCase{client: cert(f.clientRogue), want: tlsengine.ClientCertUnknownCA, phase: tlsengine.PhaseHandshake}, b5, ""},
 		"expired":        {protoCase{client: cert(f.clientExpired), want: tlsengine.ClientCertExpired, phase: tlsengine.PhaseHandshake}, b5, ""},
 		"TLS accepts, the ACL refuses": {protoCase{client: cert(f.clientRSA), want: tlsengine.ClientCertRejected, phase: tlsengine.PhaseResponse,
-			app: "0x87 CONNACK not authorized: not in the ACL (MQTT 5)", summary: `does not authorize identity ` + "`x`" + `: "not authorized: not in the ACL"`}, b5, ""},
+			app: "0x87 CONNACK not authorized: not in the ACL (MQTT 5)", summary: `does not authorize identity ` + "`x`" + `: “not authorized: not in the ACL”`}, b5, ""},
 		"3.1.1 broker": {protoCase{client: cert(f.clientEC), opts: tlsengine.Options{ClientID: "dev-1"},
 			app: "0 CONNACK accepted (MQTT 3.1.1)"}, b3, "4 dev-1 "},
 		"3.1.1 broker refuses": {protoCase{client: cert(f.clientRSA), want: tlsengine.ClientCertRejected, phase: tlsengine.PhaseResponse,

@@ -219,11 +219,11 @@ func (a *attempt) mysqlRefusal(e mysqlError, user, db string) error {
 	case 1045: // Access denied: REQUIRE X509/SUBJECT/ISSUER, or a password
 		if a.req.ClientCert == nil {
 			rf.category = ClientCertRequired
-			rf.summary = fmt.Sprintf("the server refused user %q without a client certificate: %q", safetext.Line(user), msg)
+			rf.summary = fmt.Sprintf("the server refused user %q without a client certificate: “%s”", safetext.Line(user), msg)
 			rf.hints = []string{"a user created with REQUIRE X509 (or SUBJECT, ISSUER) needs one: choose an identity"}
 		} else {
 			rf.category = ClientCertRejected
-			rf.summary = fmt.Sprintf("the server accepted %s for TLS but refused user %q: %q", a.identity(), safetext.Line(user), msg)
+			rf.summary = fmt.Sprintf("the server accepted %s for TLS but refused user %q: “%s”", a.identity(), safetext.Line(user), msg)
 			rf.hints = []string{
 				"the user's REQUIRE SUBJECT or ISSUER may not match this certificate, or the user needs a password (mtlswb sends none): see SHOW GRANTS and the server's log",
 				fmt.Sprintf("the certificate's CN is %q: connect as the user it was made for with --user", safetext.Line(a.req.certCN())),
@@ -231,15 +231,15 @@ func (a *attempt) mysqlRefusal(e mysqlError, user, db string) error {
 		}
 	case 1044, 1227:
 		rf.category = HTTPForbidden
-		rf.summary = fmt.Sprintf("the server accepted the login but denies access: %q", msg)
+		rf.summary = fmt.Sprintf("the server accepted the login but denies access: “%s”", msg)
 		rf.hints = []string{fmt.Sprintf("grant user %q access to database %q, or connect to another one (--database)", safetext.Line(user), safetext.Line(db))}
 	case 1049:
 		rf.category = HTTPError
-		rf.summary = fmt.Sprintf("the database does not exist: %q", msg)
+		rf.summary = fmt.Sprintf("the database does not exist: “%s”", msg)
 		rf.hints = []string{"name an existing database with --database, or none"}
 	default:
 		rf.category = HTTPError
-		rf.summary = fmt.Sprintf("the server refused the login: %q", msg)
+		rf.summary = fmt.Sprintf("the server refused the login: “%s”", msg)
 		rf.hints = []string{"the server's log says more"}
 	}
 	return rf

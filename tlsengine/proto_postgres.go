@@ -200,36 +200,36 @@ func (a *attempt) pgRefusal(m *pgproto3.ErrorResponse, user, db string, authOK b
 	case strings.Contains(m.Message, "requires a valid client certificate"):
 		rf.category = ClientCertRequired
 		if a.req.ClientCert == nil {
-			rf.summary = fmt.Sprintf("PostgreSQL requires a client certificate and none was sent: %q", msg)
+			rf.summary = fmt.Sprintf("PostgreSQL requires a client certificate and none was sent: “%s”", msg)
 			rf.hints = []string{"choose an identity (a client certificate and its key) for this server"}
 		} else {
 			rf.category = ClientCertRejected
-			rf.summary = fmt.Sprintf("PostgreSQL did not take %s as a valid client certificate: %q", who, msg)
+			rf.summary = fmt.Sprintf("PostgreSQL did not take %s as a valid client certificate: “%s”", who, msg)
 			rf.hints = []string{"the server may have no ssl_ca_file to check certificates with: see its log"}
 		}
 	case strings.Contains(m.Message, "certificate authentication failed"),
 		strings.Contains(m.Message, "certificate is not valid for"):
 		rf.category = ClientCertRejected
 		cn := safetext.Line(a.req.certCN())
-		rf.summary = fmt.Sprintf("PostgreSQL accepted %s for TLS but refused it for user %q: %q", who, safetext.Line(user), msg)
+		rf.summary = fmt.Sprintf("PostgreSQL accepted %s for TLS but refused it for user %q: “%s”", who, safetext.Line(user), msg)
 		rf.hints = []string{fmt.Sprintf("the cert method and clientcert=verify-full compare the certificate's CN (%q) with the user name: connect as --user %s", cn, shellQuote(cn)),
 			"or map the CN to this user in pg_ident.conf (map=NAME on the pg_hba.conf line)"}
 	case strings.Contains(m.Message, "no pg_hba.conf entry"):
 		rf.category = HTTPForbidden
-		rf.summary = fmt.Sprintf("PostgreSQL has no pg_hba.conf line that lets user %q reach database %q from here: %q", safetext.Line(user), safetext.Line(db), msg)
+		rf.summary = fmt.Sprintf("PostgreSQL has no pg_hba.conf line that lets user %q reach database %q from here: “%s”", safetext.Line(user), safetext.Line(db), msg)
 		rf.hints = []string{"add a hostssl line for this user, database and address (method cert) to pg_hba.conf and reload",
 			"or connect as a user and database it allows (--user, --database)"}
 	case m.Code == "28P01" || m.Code == "28000" && !authOK:
 		rf.category = ClientCertRejected
-		rf.summary = fmt.Sprintf("PostgreSQL refused %s for user %q: %q", who, safetext.Line(user), msg)
+		rf.summary = fmt.Sprintf("PostgreSQL refused %s for user %q: “%s”", who, safetext.Line(user), msg)
 		rf.hints = []string{"the server's log has the reason it gives no client"}
 	case m.Code == "28000" || m.Code == "3D000" || m.Code == "42501":
 		rf.category = HTTPForbidden
-		rf.summary = fmt.Sprintf("PostgreSQL accepted the certificate but refuses this connection: %q", msg)
+		rf.summary = fmt.Sprintf("PostgreSQL accepted the certificate but refuses this connection: “%s”", msg)
 		rf.hints = []string{"check the user (--user) and database (--database): they must exist and the user must be allowed to connect"}
 	default:
 		rf.category = HTTPError
-		rf.summary = fmt.Sprintf("PostgreSQL refused the connection: %q", msg)
+		rf.summary = fmt.Sprintf("PostgreSQL refused the connection: “%s”", msg)
 		rf.hints = []string{"the server's log says more"}
 	}
 	if m.Detail != "" {
