@@ -166,6 +166,9 @@ func (r Request) commandFor(url string) string {
 	case r.ClientCert != nil:
 		cmd += " --cert FILE --key FILE"
 	}
+	for _, ca := range r.RootNames {
+		cmd += " --ca " + shellQuote(ca)
+	}
 	return cmd
 }
 

@@ -64,7 +64,7 @@ func TestPostgresReal(t *testing.T) {
 	for _, scheme := range []string{"https", "tls"} {
 		t.Run(scheme+" to PostgreSQL", func(t *testing.T) {
 			r := protoCase{url: scheme + "://" + srv.Addr, client: cert(f.clientEC), want: tlsengine.NotTLS, phase: tlsengine.PhaseHandshake,
-				summary: "wants PostgreSQL's SSLRequest before TLS", hint: "mtlswb send postgres://" + srv.Addr + " --identity x"}.run(t, f)
+				summary: "it looks like PostgreSQL, which wants its SSLRequest before TLS", hint: "mtlswb send postgres://" + srv.Addr + " --identity x"}.run(t, f)
 			if strings.Contains(r.Failure.Summary, "rejected") {
 				t.Errorf("a protocol mismatch called a rejection: %s", r.Failure.Summary)
 			}
@@ -103,7 +103,7 @@ func TestMosquittoReal(t *testing.T) {
 	// closes on the HTTP request. Not a rejection: an MQTT broker.
 	t.Run("https to the broker", func(t *testing.T) {
 		r := protoCase{url: "https://" + srv.Addr, client: cert(f.clientEC), want: tlsengine.HTTPError, phase: tlsengine.PhaseResponse,
-			summary: "this is not a certificate rejection: it looks like MQTT", hint: "mtlswb send mqtts://" + srv.Addr + " --identity x"}.run(t, f)
+			summary: "closed it on the HTTP request: it looks like an MQTT broker", hint: "mtlswb send mqtts://" + srv.Addr + " --identity x"}.run(t, f)
 		if r.TLS.ClientCertSent == nil {
 			t.Errorf("the certificate was not sent:\n%s", dump(t, r))
 		}

@@ -152,8 +152,8 @@ func (a *attempt) sniff(ctx context.Context, err error) error {
 		if isAlert {
 			how = "refused the ALPN names offered (alert 120, no_application_protocol), as PostgreSQL 17 does for direct TLS"
 		}
-		return &phaseError{phase: PhaseHandshake, err: a.elsewhere(NotTLS, spoken{"postgres", "PostgreSQL (it answers an SSLRequest)"},
-			fmt.Sprintf("the server on %s wants PostgreSQL's SSLRequest before TLS", safetext.Line(a.tgt.addr)),
+		return &phaseError{phase: PhaseHandshake, err: a.elsewhere(NotTLS, spoken{"postgres", "PostgreSQL, which wants its SSLRequest before TLS"},
+			fmt.Sprintf("the server on %s does not start TLS on a ClientHello", safetext.Line(a.tgt.addr)),
 			"it "+how+"; asked with an SSLRequest on a second connection, it answered as PostgreSQL does")}
 	case phase != PhaseHandshake && !isAlert:
 		if m := malformedRE.FindStringSubmatch(err.Error()); m != nil {
@@ -165,9 +165,9 @@ func (a *attempt) sniff(ctx context.Context, err error) error {
 			}
 		}
 		if closedEarly(err) && a.acceptedTLS() && a.answersMQTT(ctx) {
-			return &phaseError{phase: PhaseResponse, err: a.elsewhere(HTTPError, spoken{"mqtts", "MQTT (a broker: it answers CONNECT with CONNACK)"},
-				fmt.Sprintf("the server on %s accepted the TLS connection and closed it on the HTTP request: this is not a certificate rejection", safetext.Line(a.tgt.addr)),
-				"asked with an MQTT CONNECT on a second connection, it answered with a CONNACK")}
+			return &phaseError{phase: PhaseResponse, err: a.elsewhere(HTTPError, spoken{"mqtts", "an MQTT broker"},
+				fmt.Sprintf("the server on %s accepted the TLS connection and closed it on the HTTP request", safetext.Line(a.tgt.addr)),
+				"this is not a certificate rejection: asked with an MQTT CONNECT on a second connection, it answered with a CONNACK")}
 		}
 	}
 	return err
