@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -37,13 +36,26 @@ func (grpcProtocol) alpn() []string   { return []string{"h2"} }
 // grpcHealth is the method called when none is given.
 const grpcHealth = "/grpc.health.v1.Health/Check"
 
-var grpcMethodRE = regexp.MustCompile(`^/?[A-Za-z_][A-Za-z0-9_.]*/[A-Za-z_][A-Za-z0-9_]*$`)
+// validMethod says whether m is /package.Service/Method: identifiers, a
+// dotted service name, one slash between.
+func validMethod(m string) bool {
+	svc, name, ok := strings.Cut(strings.TrimPrefix(m, "/"), "/")
+	ident := func(s string, dots bool) bool {
+		for i, r := range s {
+			if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && (r >= '0' && r <= '9' || dots && r == '.')) {
+				return false
+			}
+		}
+		return s != ""
+	}
+	return ok && ident(svc, true) && ident(name, false)
+}
 
 func (grpcProtocol) check(r Request, t target) error {
 	if err := checkOnly(r, t); err != nil {
 		return err
 	}
-	if m := grpcMethod(r, t); !grpcMethodRE.MatchString(m) {
+	if m := grpcMethod(r, t); !validMethod(m) {
 		return fmt.Errorf("gRPC method %q: write it as /package.Service/Method, such as %s", safetext.Line(m), grpcHealth)
 	}
 	return nil

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +34,23 @@ type spoken struct {
 // answers at once.
 const sniffWait = time.Second
 
-var greetingRE = regexp.MustCompile(`(?i)\b(e?smtp|ftp)\b`)
+// greetingWord is the protocol a 220 greeting names: "smtp" for a word
+// with SMTP in it (ESMTP), "ftp" for one with FTP in it (vsFTPd), or ""
+// when it names neither. No regexp: compiling one at
+// start-up would cost every command half a millisecond.
+func greetingWord(s string) string {
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}) {
+		switch {
+		case strings.Contains(w, "smtp"):
+			return "smtp"
+		case strings.Contains(w, "ftp"), w == "filezilla": // vsFTPd, ProFTPD, Pure-FTPd
+			return "ftp"
+		}
+	}
+	return ""
+}
 
 // recognize names the protocol of a server's first bytes; tls says whether
 // they came inside TLS (an implicit-TLS port: smtps:// rather than smtp://).
@@ -48,7 +63,7 @@ func recognize(b []byte, inTLS bool) (spoken, bool) {
 		// (the handshake) or 0xff (an error such as "host not allowed").
 		sp = spoken{"mysql", "MySQL or MariaDB (its handshake packet)"}
 	case strings.HasPrefix(s, "220"):
-		switch m := strings.ToLower(greetingRE.FindString(s)); m {
+		switch greetingWord(s) {
 		case "ftp":
 			sp = spoken{"ftp", "FTP (a 220 greeting)"}
 		case "":
@@ -119,8 +134,20 @@ func (a *attempt) heardOther(op *otherProtoError, phase Phase) error {
 	return &phaseError{phase: phase, err: a.elsewhere(NotTLS, sp, summary, detail)}
 }
 
-// malformedRE finds what net/http quotes of a response that is not HTTP.
-var malformedRE = regexp.MustCompile(`malformed HTTP (?:response|status code) ("(?:[^"\\]|\\.)*")`)
+// malformed is what net/http quotes of a response that is not HTTP
+// ("malformed HTTP response \"220 ...\""), "" when err is not that.
+func malformed(err error) string {
+	msg := err.Error()
+	for _, marker := range []string{"malformed HTTP response ", "malformed HTTP status code "} {
+		if i := strings.Index(msg, marker); i >= 0 {
+			if q, err := strconv.QuotedPrefix(msg[i+len(marker):]); err == nil {
+				s, _ := strconv.Unquote(q)
+				return s
+			}
+		}
+	}
+	return ""
+}
 
 // sniff looks, after an https:// or tls:// attempt failed, for the protocol
 // the server speaks instead. It returns err unchanged when it finds none.
@@ -156,8 +183,7 @@ func (a *attempt) sniff(ctx context.Context, err error) error {
 			fmt.Sprintf("the server on %s does not start TLS on a ClientHello", safetext.Line(a.tgt.addr)),
 			"it "+how+"; asked with an SSLRequest on a second connection, it answered as PostgreSQL does")}
 	case phase != PhaseHandshake && !isAlert:
-		if m := malformedRE.FindStringSubmatch(err.Error()); m != nil {
-			heard, _ := strconv.Unquote(m[1])
+		if heard := malformed(err); heard != "" {
 			if sp, ok := recognize([]byte(heard), true); ok {
 				return &phaseError{phase: PhaseResponse, err: a.elsewhere(HTTPError, sp,
 					fmt.Sprintf("the server on %s speaks TLS but not HTTP", safetext.Line(a.tgt.addr)),
