@@ -98,7 +98,9 @@ type RequestInfo struct {
 	Options *Options `json:"options,omitempty"`
 }
 
-// Failure is the diagnosis of a failed attempt: exactly one category.
+// Failure is the diagnosis of a failed attempt: the category, summary,
+// detail and hints of the best-ranked cause, and every cause the evidence
+// supports in Causes.
 type Failure struct {
 	Phase    Phase    `json:"phase"`
 	Category Category `json:"category"`
@@ -107,6 +109,10 @@ type Failure struct {
 	Hints    []string `json:"hints"`
 	// Alert is the TLS alert number received, 0 when none.
 	Alert int `json:"alert,omitempty"`
+	// Causes are the explanations the evidence supports, best first (by
+	// confidence, then by how specific the rule is); the first is this
+	// Failure's category. Empty for a request that could not be attempted.
+	Causes []Cause `json:"causes,omitempty"`
 }
 
 // Phase says where an attempt stopped.
