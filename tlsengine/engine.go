@@ -76,6 +76,9 @@ func (a *attempt) explainRefusal(err error) *Failure {
 	if f.Detail == "" {
 		f.Detail = "the server answered: " + safetext.Line(rf.said)
 	}
+	// The protocol heard the refusal in the server's own words: one cause,
+	// certain, whose evidence is those words.
+	f.Causes = []Cause{{Category: f.Category, Confidence: Certain, Evidence: f.Detail, rule: a.tgt.proto.name() + " refusal"}}
 	return f
 }
 

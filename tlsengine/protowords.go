@@ -37,28 +37,29 @@ func (a *attempt) inOwnWords(ctx context.Context, err error) error {
 		}
 		return err // a TLS alert is the handshake's: diagnosed as for any protocol
 	}
-	phase := a.phaseOf(err)
+	ev := a.evidence(nil, err, nil)
+	phase := ev.phase
 	name := a.tgt.proto.name()
 	rf := &refusal{detail: "error: " + safetext.Line(err.Error())}
 	exchange := phase == PhaseRequest || phase == PhaseResponse
 	switch {
-	case phase == PhasePreamble && isTimeout(err):
+	case phase == PhasePreamble && ev.timeout:
 		rf.category = HandshakeTimeout
 		rf.summary = fmt.Sprintf("the server accepted the connection but did not finish %s's plaintext preamble, before TLS, within %s", name, a.limit())
 		rf.hints = []string{
 			fmt.Sprintf("check that %s speaks %s: it may speak TLS from the first byte (try tls://%s) or another protocol", safetext.Line(a.tgt.addr), name, safetext.Line(a.tgt.addr)),
 			"the server may be overloaded, or a middlebox may be holding the connection"}
-	case phase == PhasePreamble && closedEarly(err):
+	case phase == PhasePreamble && ev.closed:
 		rf.category = ConnectionReset
 		rf.summary = fmt.Sprintf("the server closed the connection during %s's plaintext preamble, before TLS started", name)
 		rf.hints = []string{
 			fmt.Sprintf("check that %s speaks %s on this port: it may speak TLS from the first byte (try tls://%s)", safetext.Line(a.tgt.addr), name, safetext.Line(a.tgt.addr)),
 			"the server's log says why it hung up (a limit on connections, an address it refuses)"}
-	case exchange && isTimeout(err):
+	case exchange && ev.timeout:
 		rf.category = HTTPError
 		rf.summary = fmt.Sprintf("the TLS handshake succeeded but the %s server did not answer within %s", name, a.limit())
 		rf.hints = []string{"the server (or the application behind it) is slow or stuck: try a longer timeout, check its logs"}
-	case exchange && closedEarly(err) && a.acceptedTLS():
+	case exchange && ev.closed && a.acceptedTLS():
 		rf.category = ConnectionReset
 		rf.summary = fmt.Sprintf("the %s server closed the connection after the TLS handshake without answering", name)
 		rf.hints = []string{"the server's log says why: it may refuse this client at the application level without saying so on the wire"}

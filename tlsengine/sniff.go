@@ -152,15 +152,14 @@ func malformed(err error) string {
 // sniff looks, after an https:// or tls:// attempt failed, for the protocol
 // the server speaks instead. It returns err unchanged when it finds none.
 func (a *attempt) sniff(ctx context.Context, err error) error {
-	fx := a.facts()
-	phase := a.phaseOf(err)
-	alert, isAlert := AlertFromError(err)
-	var rhe tls.RecordHeaderError
+	ev := a.evidence(nil, err, nil)
+	phase := ev.phase
+	isAlert := ev.alert != nil
 	switch {
-	case errors.As(err, &rhe):
-		first := fx.first
+	case ev.recordHeader != nil:
+		first := ev.first
 		if len(first) == 0 {
-			first = rhe.RecordHeader[:]
+			first = ev.recordHeader.RecordHeader[:]
 		}
 		sp, ok := recognize(first, false)
 		if !ok || sp.scheme == "" {
@@ -169,7 +168,7 @@ func (a *attempt) sniff(ctx context.Context, err error) error {
 		return &phaseError{phase: PhaseHandshake, err: a.elsewhere(NotTLS, sp,
 			fmt.Sprintf("the server on %s does not speak TLS first", safetext.Line(a.tgt.addr)),
 			fmt.Sprintf("it answered the TLS ClientHello with %q", safetext.Line(string(first))))}
-	case (isAlert && alert == 120) || (phase == PhaseHandshake && !fx.handshakeDone && !isAlert && closedEarly(err) && len(fx.first) == 0):
+	case (isAlert && ev.alert.number == 120) || (phase == PhaseHandshake && !ev.handshakeDone && !isAlert && ev.closed && len(ev.first) == 0):
 		// PostgreSQL before 17 closes on a ClientHello it did not ask for;
 		// 17 takes it as direct TLS but refuses any ALPN but its own.
 		if !a.answersSSLRequest(ctx) {
@@ -190,7 +189,7 @@ func (a *attempt) sniff(ctx context.Context, err error) error {
 					fmt.Sprintf("after the handshake it sent %q", safetext.Line(heard)))}
 			}
 		}
-		if closedEarly(err) && a.acceptedTLS() && a.answersMQTT(ctx) {
+		if ev.closed && a.acceptedTLS() && a.answersMQTT(ctx) {
 			return &phaseError{phase: PhaseResponse, err: a.elsewhere(HTTPError, spoken{"mqtts", "an MQTT broker"},
 				fmt.Sprintf("the server on %s accepted the TLS connection and closed it on the HTTP request", safetext.Line(a.tgt.addr)),
 				"this is not a certificate rejection: asked with an MQTT CONNECT on a second connection, it answered with a CONNACK")}

@@ -49,7 +49,7 @@ func TestMalformed(t *testing.T) {
 	for msg, want := range map[string]string{
 		`net/http: HTTP/1.x transport connection broken: malformed HTTP response "220 mx ESMTP"`: "220 mx ESMTP",
 		`malformed HTTP status code "OK"`: "OK",
-		`EOF`: "",
+		`EOF`:                             "",
 	} {
 		if got := malformed(errors.New(msg)); got != want {
 			t.Errorf("malformed(%q) = %q, want %q", msg, got, want)
