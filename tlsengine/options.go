@@ -182,3 +182,53 @@ func shellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// dbLogin is what the database protocols (PostgreSQL, MySQL) share: a
+// login as a user, by default the client certificate's CN (which is what
+// PostgreSQL's cert method and MySQL's REQUIRE SUBJECT compare it with),
+// to a database, the URL's path (postgres://user@host/db) unless given.
+type dbLogin struct {
+	dbIsUser bool // the database defaults to the user's name
+}
+
+func (dbLogin) options() []option { return []option{optUser, optDatabase} }
+
+// names are the user and database to log in as.
+func (d dbLogin) names(r Request, t target) (user, db string) {
+	user = firstOf(r.Options.User, t.urlUser(), r.certCN())
+	path, _ := t.urlPath()
+	db = firstOf(r.Options.Database, path)
+	if d.dbIsUser {
+		db = firstOf(db, user)
+	}
+	return user, db
+}
+
+func (d dbLogin) check(r Request, t target) error {
+	if _, err := t.urlPath(); err != nil {
+		return err
+	}
+	if err := checkOnly(r, t); err != nil {
+		return err
+	}
+	if user, _ := d.names(r, t); user == "" {
+		return fmt.Errorf("%s:// needs a user name and there is no client certificate to take it from: give --user NAME (or %s://NAME@host)", t.url.Scheme, t.url.Scheme)
+	}
+	return nil
+}
+
+func (d dbLogin) echo(r Request, info RequestInfo) RequestInfo {
+	t, _ := r.parseTarget()
+	user, db := d.names(r, t)
+	info.Options = &Options{User: safetext.Line(user), Database: safetext.Line(db)}
+	return info
+}
+
+func firstOf(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

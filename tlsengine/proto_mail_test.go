@@ -64,6 +64,19 @@ func startTextServer(t *testing.T, f *fixture, implicit bool, serve func(s *text
 	if err != nil {
 		t.Fatal(err)
 	}
+	acceptAll(t, ln, func(c net.Conn) {
+		tc := &textConn{Conn: c, r: bufio.NewReader(c)}
+		if implicit && !s.upgrade(tc) {
+			return
+		}
+		serve(s, tc)
+	})
+	return ln.Addr().String()
+}
+
+// acceptAll serves every connection to ln with serve, each closed after
+// serve returns or 5 s have passed, until the test ends.
+func acceptAll(t *testing.T, ln net.Listener, serve func(net.Conn)) {
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
 		ln.Close()
@@ -82,15 +95,10 @@ func startTextServer(t *testing.T, f *fixture, implicit bool, serve func(s *text
 				defer wg.Done()
 				defer c.Close()
 				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				tc := &textConn{Conn: c, r: bufio.NewReader(c)}
-				if implicit && !s.upgrade(tc) {
-					return
-				}
-				serve(s, tc)
+				serve(c)
 			}()
 		}
 	}()
-	return ln.Addr().String()
 }
 
 // Each server below offers STARTTLS unless noTLS, and inside TLS accepts

@@ -6,9 +6,9 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"io"
+	"net"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
 )
@@ -35,28 +35,7 @@ func startMQTTBroker(t *testing.T, f *fixture, only311 bool) *mqttBroker {
 		t.Fatal(err)
 	}
 	b := &mqttBroker{addr: ln.Addr().String()}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				b.serve(c.(*tls.Conn), only311)
-			}()
-		}
-	}()
+	acceptAll(t, ln, func(c net.Conn) { b.serve(c.(*tls.Conn), only311) })
 	return b
 }
 

@@ -21,43 +21,15 @@ import (
 // with "Access denied"). mtlswb never sends a password: a request for one
 // (an auth switch) ends the exchange with the certificate accepted so far.
 // The packets are small enough to encode here.
-type mysqlProtocol struct{}
+type mysqlProtocol struct{ dbLogin }
 
 func init() { register(mysqlProtocol{}, "mysql") }
 
 var _ preambler = mysqlProtocol{}
 
-func (mysqlProtocol) options() []option { return []option{optUser, optDatabase} }
-func (mysqlProtocol) name() string      { return "MySQL" }
-func (mysqlProtocol) defaultPort() int  { return 3306 }
-func (mysqlProtocol) alpn() []string    { return nil }
-
-func (mysqlProtocol) check(r Request, t target) error {
-	if _, err := t.urlPath(); err != nil {
-		return err
-	}
-	if err := checkOnly(r, t); err != nil {
-		return err
-	}
-	if user, _ := mysqlNames(r, t); user == "" {
-		return errors.New("mysql:// needs a user name and there is no client certificate to take it from: give --user NAME (or mysql://NAME@host)")
-	}
-	return nil
-}
-
-func (mysqlProtocol) echo(r Request, info RequestInfo) RequestInfo {
-	t, _ := r.parseTarget()
-	user, db := mysqlNames(r, t)
-	info.Options = &Options{User: safetext.Line(user), Database: safetext.Line(db)}
-	return info
-}
-
-// mysqlNames are the user (the option, the URL's, else the certificate's
-// CN) and the database (the option or the URL's path; none by default).
-func mysqlNames(r Request, t target) (user, db string) {
-	path, _ := t.urlPath()
-	return firstOf(r.Options.User, t.urlUser(), r.certCN()), firstOf(r.Options.Database, path)
-}
+func (mysqlProtocol) name() string     { return "MySQL" }
+func (mysqlProtocol) defaultPort() int { return 3306 }
+func (mysqlProtocol) alpn() []string   { return nil }
 
 // Capability flags (MySQL client/server protocol).
 const (
@@ -164,7 +136,7 @@ func (mysqlProtocol) exchange(ctx context.Context, a *attempt) (outcome, error) 
 		return outcome{}, err
 	}
 	defer tc.Close()
-	user, db := mysqlNames(a.req, a.tgt)
+	user, db := dbLogin{}.names(a.req, a.tgt)
 	caps := uint32(mysqlCaps)
 	if db != "" {
 		caps |= mysqlConnectWithDB

@@ -3,7 +3,6 @@ package tlsengine
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -21,13 +20,14 @@ import (
 // identity: an authentication request, or a FATAL in its own words.
 // PostgreSQL's messages are pgproto3's (pgx), which costs start-up nothing
 // measurable (0.07 ms of init).
-type postgresProtocol struct{}
+type postgresProtocol struct{ dbLogin }
 
-func init() { register(postgresProtocol{}, "postgres", "postgresql") }
+// pgLogin: as in libpq, the database defaults to the user's name.
+var pgLogin = dbLogin{dbIsUser: true}
+
+func init() { register(postgresProtocol{pgLogin}, "postgres", "postgresql") }
 
 var _ preambler = postgresProtocol{}
-
-func (postgresProtocol) options() []option { return []option{optUser, optDatabase} }
 
 func (postgresProtocol) name() string     { return "PostgreSQL" }
 func (postgresProtocol) defaultPort() int { return 5432 }
@@ -35,45 +35,6 @@ func (postgresProtocol) defaultPort() int { return 5432 }
 // alpn is what libpq 17 offers: PostgreSQL 17 refuses a TLS connection
 // that offers other names, and older servers ignore it.
 func (postgresProtocol) alpn() []string { return []string{"postgresql"} }
-
-func (postgresProtocol) check(r Request, t target) error {
-	if _, err := t.urlPath(); err != nil {
-		return err
-	}
-	if err := checkOnly(r, t); err != nil {
-		return err
-	}
-	if user, _ := pgNames(r, t); user == "" {
-		return errors.New("postgres:// needs a user name and there is no client certificate to take it from: give --user NAME (or postgres://NAME@host)")
-	}
-	return nil
-}
-
-func (postgresProtocol) echo(r Request, info RequestInfo) RequestInfo {
-	t, _ := r.parseTarget()
-	user, db := pgNames(r, t)
-	info.Options = &Options{User: safetext.Line(user), Database: safetext.Line(db)}
-	return info
-}
-
-// pgNames are the user and database of the startup message: the option,
-// else the URL's, else (for the user) the client certificate's CN, which
-// is what clientcert=verify-full and the cert method compare it with; the
-// database defaults to the user's name, as in libpq.
-func pgNames(r Request, t target) (user, db string) {
-	user = firstOf(r.Options.User, t.urlUser(), r.certCN())
-	path, _ := t.urlPath()
-	return user, firstOf(r.Options.Database, path, user)
-}
-
-func firstOf(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
-}
 
 // pgSSLRequest is the SSLRequest message: its length and the code 1234/5679.
 var pgSSLRequest = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 8), 80877103)
@@ -126,7 +87,7 @@ func (postgresProtocol) exchange(ctx context.Context, a *attempt) (outcome, erro
 		return outcome{}, err
 	}
 	defer tc.Close()
-	user, db := pgNames(a.req, a.tgt)
+	user, db := pgLogin.names(a.req, a.tgt)
 	fe := pgproto3.NewFrontend(tc, tc)
 	fe.SetMaxBodyLen(1 << 20)
 	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,

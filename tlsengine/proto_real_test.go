@@ -20,6 +20,24 @@ func (f *fixture) realTLS() realserver.TLS {
 	return realserver.TLS{Cert: f.server, ClientCAs: []*x509.Certificate{f.root.Cert}}
 }
 
+// runReal runs each case against srv at url; preamble: the protocol talks
+// before TLS, and that is timed. A failing case shows the server's logs.
+func runReal(t *testing.T, f *fixture, srv *realserver.Server, url string, cases map[string]protoCase, preamble bool) {
+	t.Helper()
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			c.url = url
+			r := c.run(t, f)
+			if preamble && r.Timing.PreambleMs <= 0 {
+				t.Errorf("the preamble was not timed:\n%s", dump(t, r))
+			}
+			if t.Failed() {
+				t.Log(srv.Logs())
+			}
+		})
+	}
+}
+
 func TestPostgresReal(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -47,18 +65,7 @@ func TestPostgresReal(t *testing.T) {
 		"a password next": {client: cert(f.clientRSA), opts: tlsengine.Options{Database: "postgres"},
 			app: "asks next for a password (SASL SCRAM-SHA-256"},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			c.url = url
-			r := c.run(t, f)
-			if r.Timing.PreambleMs <= 0 {
-				t.Errorf("the SSLRequest was not timed:\n%s", dump(t, r))
-			}
-			if t.Failed() {
-				t.Log(srv.Logs())
-			}
-		})
-	}
+	runReal(t, f, srv, url, cases, true)
 	// Tried as HTTPS or raw TLS, PostgreSQL hangs up on the ClientHello;
 	// the report names it and gives the command that works.
 	for _, scheme := range []string{"https", "tls"} {
@@ -90,15 +97,7 @@ func TestMosquittoReal(t *testing.T) {
 		"rogue identity": {client: cert(f.clientRogue), want: tlsengine.ClientCertUnknownCA, phase: tlsengine.PhaseHandshake},
 		"expired":        {client: cert(f.clientExpired), want: tlsengine.ClientCertExpired, phase: tlsengine.PhaseHandshake},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			c.url = url
-			c.run(t, f)
-			if t.Failed() {
-				t.Log(srv.Logs())
-			}
-		})
-	}
+	runReal(t, f, srv, url, cases, false)
 	// An HTTPS client with a good certificate: the broker takes it and
 	// closes on the HTTP request. Not a rejection: an MQTT broker.
 	t.Run("https to the broker", func(t *testing.T) {
@@ -143,18 +142,7 @@ func TestMariaDBReal(t *testing.T) {
 		"TLS accepts, REQUIRE SUBJECT refuses": {client: cert(f.clientEC), opts: tlsengine.Options{User: "other"},
 			want: tlsengine.ClientCertRejected, phase: tlsengine.PhaseResponse, app: "1045 Access denied for user 'other'", hint: `the certificate's CN is "joe-ec"`},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			c.url = url
-			r := c.run(t, f)
-			if r.Timing.PreambleMs <= 0 {
-				t.Errorf("the SSL request was not timed:\n%s", dump(t, r))
-			}
-			if t.Failed() {
-				t.Log(srv.Logs())
-			}
-		})
-	}
+	runReal(t, f, srv, url, cases, true)
 	// Tried as HTTPS, MariaDB greets first with its handshake packet.
 	t.Run("https to MariaDB", func(t *testing.T) {
 		protoCase{url: "https://" + srv.Addr, client: cert(f.clientEC), want: tlsengine.NotTLS, phase: tlsengine.PhaseHandshake,

@@ -201,26 +201,8 @@ func (a *attempt) sniff(ctx context.Context, err error) error {
 // answersSSLRequest says whether the target answers PostgreSQL's
 // SSLRequest, on a connection of its own.
 func (a *attempt) answersSSLRequest(ctx context.Context) bool {
-	if a.req.Proxy != "" {
-		return false
-	}
-	ctx, cancel := context.WithTimeout(ctx, sniffWait)
-	defer cancel()
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", a.tgt.addr)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.SetDeadline(dl)
-	}
-	if _, err := c.Write(pgSSLRequest); err != nil {
-		return false
-	}
 	var b [1]byte
-	_, err = io.ReadFull(c, b[:])
-	return err == nil && (b[0] == 'S' || b[0] == 'N')
+	return a.ask(ctx, nil, pgSSLRequest, b[:]) && (b[0] == 'S' || b[0] == 'N')
 }
 
 // answersMQTT says whether the target, which closed on an HTTP request,
@@ -229,15 +211,12 @@ func (a *attempt) answersSSLRequest(ctx context.Context) bool {
 // must be the one this attempt verified).
 func (a *attempt) answersMQTT(ctx context.Context) bool {
 	a.mu.Lock()
-	server := a.server
-	sn := a.serverName
+	server, sn := a.server, a.serverName
 	a.mu.Unlock()
-	if a.req.Proxy != "" || server == nil || len(server.peer) == 0 {
+	if server == nil || len(server.peer) == 0 {
 		return false
 	}
 	leaf := server.peer[0]
-	ctx, cancel := context.WithTimeout(ctx, sniffWait)
-	defer cancel()
 	minV, maxV := a.req.versions()
 	cfg := &tls.Config{ServerName: sn, MinVersion: minV, MaxVersion: maxV,
 		InsecureSkipVerify: true, // pinned instead to the certificate verified before
@@ -254,8 +233,27 @@ func (a *attempt) answersMQTT(ctx context.Context) bool {
 			return a.req.ClientCert, nil
 		},
 	}
-	d := tls.Dialer{Config: cfg}
-	c, err := d.DialContext(ctx, "tcp", a.tgt.addr)
+	var ack [2]byte
+	return a.ask(ctx, cfg, mqttConnect(mqtt311, "mtlswb-sniff", ""), ack[:]) && ack[0] == 0x20 && ack[1] == 2
+}
+
+// ask is an active check: on a connection of its own to the target (over
+// TLS with cfg, unless nil), it sends question and reads len(answer) bytes
+// into answer, all within sniffWait. Never through a proxy: the check must
+// not look like another request to it.
+func (a *attempt) ask(ctx context.Context, cfg *tls.Config, question, answer []byte) bool {
+	if a.req.Proxy != "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, sniffWait)
+	defer cancel()
+	var c net.Conn
+	var err error
+	if cfg == nil {
+		c, err = (&net.Dialer{}).DialContext(ctx, "tcp", a.tgt.addr)
+	} else {
+		c, err = (&tls.Dialer{Config: cfg}).DialContext(ctx, "tcp", a.tgt.addr)
+	}
 	if err != nil {
 		return false
 	}
@@ -263,10 +261,9 @@ func (a *attempt) answersMQTT(ctx context.Context) bool {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	}
-	if _, err := c.Write(mqttConnect(mqtt311, "mtlswb-sniff", "")); err != nil {
+	if _, err := c.Write(question); err != nil {
 		return false
 	}
-	var ack [2]byte
-	_, err = io.ReadFull(c, ack[:])
-	return err == nil && ack[0] == 0x20 && ack[1] == 2
+	_, err = io.ReadFull(c, answer)
+	return err == nil
 }
