@@ -130,10 +130,15 @@ type implicit struct{ *mailish }
 
 var _ preambler = upgraded{}
 
-func (m *mailish) name() string                              { return m.proto }
-func (m *mailish) alpn() []string                            { return nil }
-func (m *mailish) options() []option                         { return m.takes }
-func (m *mailish) echo(_ Request, i RequestInfo) RequestInfo { return i }
+func (m *mailish) name() string      { return m.proto }
+func (m *mailish) alpn() []string    { return nil }
+func (m *mailish) options() []option { return m.takes }
+func (m *mailish) echo(r Request, i RequestInfo) RequestInfo {
+	if o := (Options{User: safetext.Line(r.Options.User), SASLExternal: r.Options.SASLExternal}); o != (Options{}) {
+		i.Options = &o
+	}
+	return i
+}
 
 func (m *mailish) check(r Request, t target) error {
 	if p, _ := t.urlPath(); p != "" {

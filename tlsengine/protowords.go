@@ -66,6 +66,14 @@ func (a *attempt) inOwnWords(ctx context.Context, err error) error {
 		if a.ticketsSeen() {
 			rf.hints = append(rf.hints, "it had accepted the TLS connection and your certificate: it sent session tickets first")
 		}
+	case phase == PhasePreamble:
+		rf.category = NotTLS
+		rf.summary = fmt.Sprintf("the server's answer in the plaintext preamble, before TLS, is not %s", name)
+		rf.hints = []string{fmt.Sprintf("check that %s speaks %s", safetext.Line(a.tgt.addr), name)}
+	case exchange && !ev.closed:
+		rf.category = HTTPError
+		rf.summary = fmt.Sprintf("the %s exchange failed after the TLS handshake: the server's answer is not what %s says", name, name)
+		rf.hints = []string{"check that this is a " + name + " server, and its logs"}
 	default:
 		return err
 	}
