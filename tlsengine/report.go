@@ -1,15 +1,3 @@
-// Package tlsengine sends one traced request (or a handshake-only probe) over
-// TLS with an optional client certificate, verifies the server's chain link by
-// link, and explains every failure in a fixed vocabulary of categories.
-//
-// An attempt runs a fixed list of phases (phases.go): resolve, connect,
-// the protocol's preamble, the TLS handshake, the late-alert read and the
-// protocol's exchange. The protocol comes from the URL's scheme: HTTP for
-// https://, raw TLS for tls:// and for a probe (protocol.go).
-//
-// It takes and returns standard-library types only: it must not import the
-// workspace, the terminal UI or bbolt (deps_test.go), so the CLI, the TUI and
-// tests all share one Report and cannot disagree about what happened.
 package tlsengine
 
 import (

@@ -1,7 +1,3 @@
-// Command mtlswb is the mTLS workbench: a keystore of client identities and
-// CAs, a traced mTLS request engine that explains failures, and a terminal UI
-// over both. With no arguments it opens the TUI; every feature is also a
-// scriptable command.
 package main
 
 import (
@@ -19,6 +15,7 @@ import (
 func main() {
 	noCoreDumps()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go obeySignals(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -51,6 +48,9 @@ func init() {
 		{"rm", "remove an identity or CA", cmdRemove},
 		{"rename", "rename an identity or CA", cmdRename},
 		{"passwd", "change the workspace passphrase", cmdPasswd},
+		{"doctor", "check a workspace file and recover what a damaged one holds", cmdDoctor},
+		{"backup", "write a consistent copy of the workspace to a file", cmdBackup},
+		{"history", "list, show and clear past attempts; set what history keeps", cmdHistory},
 		{"pki", "make a dev PKI: CAs and leaf certificates", cmdPKI},
 		{"send", "send a request over mTLS and explain the result", cmdSend},
 		{"probe", "handshake only: a readable openssl s_client", cmdProbe},
