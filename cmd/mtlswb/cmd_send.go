@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -57,6 +56,7 @@ func cmdSend(c *cli, args []string) error {
 	var headers stringList
 	fs.Var(&headers, "H", "request header 'Name: value' (repeatable)")
 	data := fs.String("d", "", "request body, or @FILE to read it from a file")
+	maxBody := sizeFlag(fs, "max-body", defaultMaxBody, "largest request body read from -d @FILE (`SIZE`: bytes, or with K, M, G)")
 	follow := fs.Bool("follow", false, "follow redirects (by default they are reported, not followed)")
 	proxy := fs.String("proxy", "", "send through an HTTP CONNECT proxy `URL`")
 	pos, err := c.parse(fs, args, "[--identity NAME|auto | --cert FILE --key FILE] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] URL")
@@ -69,7 +69,7 @@ func cmdSend(c *cli, args []string) error {
 	tf.set = setFlags(fs)
 	body := *data
 	if strings.HasPrefix(body, "@") {
-		b, err := os.ReadFile(body[1:])
+		b, err := readLimited(body[1:], int64(*maxBody), "request body")
 		if err != nil {
 			return badInput(fmt.Errorf("read request body: %w", err))
 		}

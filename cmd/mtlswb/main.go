@@ -19,6 +19,7 @@ import (
 func main() {
 	noCoreDumps()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go obeySignals(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -54,6 +55,9 @@ func init() {
 		{"rename", "rename an identity or CA", cmdRename},
 		{"chain", "add a workspace CA to the chain an identity sends (chain add IDENTITY CA)", cmdChain},
 		{"passwd", "change the workspace passphrase", cmdPasswd},
+		{"doctor", "check a workspace file and recover what a damaged one holds", cmdDoctor},
+		{"backup", "write a consistent copy of the workspace to a file", cmdBackup},
+		{"history", "list, show and clear past attempts; set what history keeps", cmdHistory},
 		{"pki", "make a dev PKI: CAs and leaf certificates", cmdPKI},
 		{"send", "send a request over mTLS and explain the result", cmdSend},
 		{"probe", "handshake only: a readable openssl s_client", cmdProbe},
