@@ -25,6 +25,11 @@ const (
 	cfURL
 	cfHeaders
 	cfBody
+	cfUser // the protocol fields (composer_protocol.go)
+	cfDatabase
+	cfClientID
+	cfGRPCMethod
+	cfSASL
 	cfIdentity
 	cfTrust
 	cfSNI
@@ -83,6 +88,7 @@ type composerScreen struct {
 	tlsMin   int
 	tlsMax   int
 	insecure bool
+	proto    protoFields
 
 	identity    string
 	systemRoots bool
@@ -119,6 +125,7 @@ func newComposerScreen(sh *shared) *composerScreen {
 	s.timeout = newInput(defaultTimeout)
 	s.headers = newArea("Name: value, one per line")
 	s.body = newArea("request body")
+	s.proto = newProtoFields()
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
 	steadyInput(&s.filter)
@@ -161,6 +168,7 @@ func (s *composerScreen) reset() {
 	s.timeout.SetValue(defaultTimeout)
 	s.tlsMin, s.tlsMax = 0, 0
 	s.insecure = false
+	s.proto.reset()
 	s.identity = ""
 	s.systemRoots = true
 	s.cas = map[string]bool{}
@@ -181,6 +189,7 @@ func (s *composerScreen) setSize(w, h int) {
 	s.headers.SetWidth(fw)
 	s.headers.SetHeight(2)
 	s.body.SetWidth(fw)
+	s.proto.setWidth(fw)
 	s.body.SetHeight(max(3, h-19))
 	s.pick.setSize(w, h-3)
 }
@@ -235,6 +244,7 @@ func (s *composerScreen) loadSpec(spec workspace.RequestSpec) {
 	}
 	s.tlsMin, s.tlsMax = versionIndex(spec.TLSMin), versionIndex(spec.TLSMax)
 	s.insecure = spec.Insecure
+	s.proto.load(spec)
 	s.identity = spec.Identity
 	if spec.Identity == "auto" {
 		s.identity = identityAuto
@@ -290,6 +300,7 @@ func (s *composerScreen) spec(probe bool) workspace.RequestSpec {
 	case identityAuto:
 		sp.Identity = "auto"
 	}
+	s.proto.apply(&sp)
 	return sp
 }
 
@@ -305,7 +316,7 @@ func (s *composerScreen) isText(f cField) bool {
 	case cfURL, cfHeaders, cfBody, cfSNI, cfTimeout:
 		return true
 	}
-	return false
+	return s.proto.input(f) != nil
 }
 
 func (s *composerScreen) blurAll() {
@@ -314,6 +325,7 @@ func (s *composerScreen) blurAll() {
 	s.body.Blur()
 	s.sni.Blur()
 	s.timeout.Blur()
+	s.proto.blur()
 }
 
 func (s *composerScreen) focusInput() tea.Cmd {
@@ -330,11 +342,17 @@ func (s *composerScreen) focusInput() tea.Cmd {
 	case cfTimeout:
 		return s.timeout.Focus()
 	}
+	if in := s.proto.input(s.focus); in != nil {
+		return in.Focus()
+	}
 	return nil
 }
 
 func (s *composerScreen) moveFocus(d int) tea.Cmd {
 	s.focus = cField((int(s.focus) + d + int(cfCount)) % int(cfCount))
+	for !s.shown(s.focus) {
+		s.focus = cField((int(s.focus) + d + int(cfCount)) % int(cfCount))
+	}
 	s.editing = s.isText(s.focus)
 	if s.editing {
 		return s.focusInput()
@@ -472,6 +490,10 @@ func (s *composerScreen) updateInput(msg tea.Msg) tea.Cmd {
 		s.sni, c = s.sni.Update(msg)
 	case cfTimeout:
 		s.timeout, c = s.timeout.Update(msg)
+	default:
+		if in := s.proto.input(s.focus); in != nil {
+			*in, c = in.Update(msg)
+		}
 	}
 	if s.picking != pickNone {
 		s.filter, c = s.filter.Update(msg)
@@ -489,6 +511,8 @@ func (s *composerScreen) cycle(d int) {
 		s.tlsMax = (s.tlsMax + d + len(tlsVersions)) % len(tlsVersions)
 	case cfInsecure:
 		s.insecure = !s.insecure
+	case cfSASL:
+		s.proto.saslExternal = !s.proto.saslExternal
 	case cfTrust:
 		s.systemRoots = !s.systemRoots
 	case cfIdentity:

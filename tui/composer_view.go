@@ -23,7 +23,9 @@ func (s *composerScreen) view() string {
 	var b strings.Builder
 	b.WriteString(st.title.Render("Request") + "\n")
 	for f := cfMethod; f < cfCount; f++ {
-		b.WriteString(s.fieldLine(f) + "\n")
+		if s.shown(f) {
+			b.WriteString(s.fieldLine(f) + "\n")
+		}
 	}
 	present, warns := s.preflight()
 	b.WriteString(st.title.Render("Pre-flight") + "\n")
@@ -55,6 +57,9 @@ func (s *composerScreen) fieldLine(f cField) string {
 	pointer := "  "
 	if f == s.focus {
 		pointer = st.focus.Render("> ")
+	}
+	if l, ok := protoLabels[f]; ok {
+		labels[f] = l
 	}
 	label := st.label.Render(fit(labels[f], 9))
 	var val string
@@ -126,6 +131,8 @@ func (s *composerScreen) fieldLine(f cField) string {
 		}
 	case cfTimeout:
 		val = s.timeout.View()
+	default:
+		val = s.protoLine(f)
 	}
 	return cut(pointer+label+"  ", s.w) + val
 }

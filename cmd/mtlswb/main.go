@@ -1,7 +1,3 @@
-// Command mtlswb is the mTLS workbench: a keystore of client identities and
-// CAs, a traced mTLS request engine that explains failures, and a terminal UI
-// over both. With no arguments it opens the TUI; every feature is also a
-// scriptable command.
 package main
 
 import (

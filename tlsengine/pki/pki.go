@@ -1,8 +1,3 @@
-// Package pki makes the certificates of a development PKI: roots,
-// intermediates and leaves for clients and servers. The workspace's
-// `pki` commands, the demo and every test build their certificates here, so
-// expired, not-yet-valid, wrong-usage and wrong-issuer cases are one field
-// change away from a good one.
 package pki
 
 import (
