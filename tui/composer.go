@@ -2,11 +2,9 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textarea"
@@ -40,36 +38,10 @@ var (
 	tlsVersions = []string{"default", "1.2", "1.3"}
 )
 
-type composerKeys struct {
-	Send, Probe, Save, Next, Prev, Edit, Leave, Cycle, Toggle key.Binding
-}
-
-func newComposerKeys() composerKeys {
-	return composerKeys{
-		Send:   bind("ctrl+s", "send"),
-		Probe:  bind("ctrl+p", "probe handshake"),
-		Save:   bind("ctrl+o", "save as"),
-		Next:   bindKeys("tab/↓", "next field", "tab", "down"),
-		Prev:   bindKeys("shift+tab/↑", "previous field", "shift+tab", "up"),
-		Edit:   bind("enter", "edit/choose"),
-		Leave:  bind("esc", "leave field/cancel send"),
-		Cycle:  bindKeys("←/→", "change value", "left", "right"),
-		Toggle: bind("space", "toggle"),
-	}
-}
-
-func (k composerKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Send, k.Probe, k.Save, k.Next, k.Edit, k.Leave}
-}
-
-func (k composerKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Send, k.Probe, k.Save}, {k.Next, k.Prev, k.Edit, k.Leave, k.Cycle, k.Toggle}}
-}
-
 // composerScreen edits one request.
 type composerScreen struct {
-	sh   *shared
-	keys composerKeys
+	sh *shared
+	km composerKeys
 
 	focus   cField
 	editing bool
@@ -102,6 +74,13 @@ type composerScreen struct {
 	pick    winList
 	filter  textinput.Model
 
+	// loadedName is the saved request the form came from; clean is the
+	// form as last loaded or saved, to tell unsaved edits.
+	loadedName string
+	clean      string
+	savedNames map[string]bool
+	pending    pendingSave
+
 	sending bool
 	probe   bool
 	reqID   int
@@ -113,7 +92,7 @@ type composerScreen struct {
 }
 
 func newComposerScreen(sh *shared) *composerScreen {
-	s := &composerScreen{sh: sh, keys: newComposerKeys(), profilesStale: true}
+	s := &composerScreen{sh: sh, km: newComposerKeys(), profilesStale: true}
 	s.url = newInput("https://localhost:8443/")
 	s.sni = newInput("default: the URL's host")
 	s.timeout = newInput(defaultTimeout)
@@ -167,10 +146,11 @@ func (s *composerScreen) reset() {
 	s.verdicts = nil
 	s.focus = cfURL
 	s.editing = true
+	s.loadedName = ""
+	s.markClean()
 }
 
-func (s *composerScreen) help() help.KeyMap { return s.keys }
-func (s *composerScreen) typing() bool      { return s.editing || s.picking != pickNone }
+func (s *composerScreen) typing() bool { return s.editing || s.picking != pickNone }
 
 func (s *composerScreen) setSize(w, h int) {
 	s.w, s.h = w, h
@@ -219,7 +199,9 @@ func (s *composerScreen) setEntries(all []workspace.Entry) {
 	}
 }
 
-func (s *composerScreen) loadSpec(spec workspace.RequestSpec) {
+// loadSpec fills the form with spec; name is the saved request it came
+// from ("" for an attempt), which a save then offers.
+func (s *composerScreen) loadSpec(spec workspace.RequestSpec, name string) {
 	s.reset()
 	for i, m := range methods {
 		if strings.EqualFold(m, spec.Method) {
@@ -243,7 +225,9 @@ func (s *composerScreen) loadSpec(spec workspace.RequestSpec) {
 	for _, c := range spec.CAs {
 		s.cas[c] = true
 	}
-	s.editing = false
+	s.stopTyping()
+	s.loadedName = name
+	s.markClean()
 }
 
 func versionIndex(v string) int {
@@ -385,80 +369,6 @@ func (s *composerScreen) update(msg tea.Msg) tea.Cmd {
 	return tea.Batch(s.loadProfiles(), s.updateForm(msg))
 }
 
-func (s *composerScreen) updateForm(msg tea.Msg) tea.Cmd {
-	if t, ok := msg.(spinner.TickMsg); ok {
-		return s.spinTick(t)
-	}
-	km, isKey := msg.(tea.KeyPressMsg)
-	if !isKey {
-		return s.updateInput(msg)
-	}
-	if s.picking != pickNone {
-		return s.updatePicker(km)
-	}
-	k := s.keys
-	switch {
-	case key.Matches(km, k.Send):
-		return s.send(false)
-	case key.Matches(km, k.Probe):
-		return s.send(true)
-	case key.Matches(km, k.Save):
-		return s.saveForm()
-	case km.String() == "esc":
-		if s.sending {
-			s.cancelSend()
-			return nil
-		}
-		if s.editing {
-			s.editing = false
-			s.blurAll()
-		}
-		return nil
-	case km.String() == "tab":
-		return s.moveFocus(1)
-	case km.String() == "shift+tab":
-		return s.moveFocus(-1)
-	}
-	if s.editing {
-		// Arrows leave one-line inputs; multi-line ones keep them.
-		if (km.String() == "up" || km.String() == "down") && s.focus != cfHeaders && s.focus != cfBody {
-			if km.String() == "up" {
-				return s.moveFocus(-1)
-			}
-			return s.moveFocus(1)
-		}
-		if km.String() == "enter" && s.focus != cfHeaders && s.focus != cfBody {
-			return s.moveFocus(1)
-		}
-		return s.updateInput(msg)
-	}
-	switch km.String() {
-	case "up", "k":
-		return s.moveFocus(-1)
-	case "down", "j":
-		return s.moveFocus(1)
-	case "left", "h":
-		s.cycle(-1)
-	case "right", "l":
-		s.cycle(1)
-	case "space":
-		s.cycle(1)
-	case "enter":
-		switch {
-		case s.isText(s.focus):
-			s.editing = true
-			return s.focusInput()
-		case s.focus == cfIdentity:
-			return s.openPicker(pickIdentity)
-		case s.focus == cfTrust:
-			return s.openPicker(pickTrust)
-		default:
-			s.cycle(1)
-		}
-	}
-	return nil
-}
-
 func (s *composerScreen) updateInput(msg tea.Msg) tea.Cmd {
 	var c tea.Cmd
 	switch s.focus {
@@ -511,23 +421,4 @@ func (s *composerScreen) identNames() []string {
 		out[i] = e.Name
 	}
 	return out
-}
-
-func (s *composerScreen) saveForm() tea.Cmd {
-	spec := s.spec(false)
-	if spec.URL == "" {
-		s.sh.host.setError(errors.New("the URL is empty: there is nothing to save yet"))
-		return nil
-	}
-	f := newForm("Save request", "Saved requests live in the workspace; find them under History (4), Saved.")
-	f.addText("Name", "", "e.g. orders-api-get")
-	store, now := s.sh.store, s.sh.now()
-	f.submit = func(v []string) (tea.Cmd, error) {
-		name := strings.TrimSpace(v[0])
-		if err := workspace.ValidateName(name); err != nil {
-			return nil, err
-		}
-		return saveRequestCmd(store, name, spec, now), nil
-	}
-	return s.sh.host.openForm(f)
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
@@ -63,29 +64,56 @@ func checkbox(on bool) string {
 	return "[ ]"
 }
 
+type pickerKeys struct {
+	Up, Down, PageUp, PageDown, Choose, Toggle, Close key.Binding
+}
+
+// pickerKeysNow: typing filters the list, so only keys that type nothing
+// move; in the trust list space toggles and enter closes (or toggles the
+// one row a filter left).
+func (s *composerScreen) pickerKeysNow() pickerKeys {
+	k := pickerKeys{
+		Up:       bindKeys("↑", "up", "up"),
+		Down:     bindKeys("↓", "down", "down"),
+		PageUp:   bind("pgup", "page up"),
+		PageDown: bindKeys("pgdn", "page down", "pgdown"),
+		Choose:   bind("enter", "choose"),
+		Toggle:   bind("space", "trust on/off"),
+		Close:    bind("esc", "close the list"),
+	}
+	if s.picking == pickTrust {
+		k.Choose = said(k.Choose, "done")
+		if s.pick.filter != "" {
+			k.Choose = said(k.Choose, "trust on/off")
+		}
+	} else {
+		k.Toggle.SetEnabled(false)
+	}
+	return k
+}
+
 func (s *composerScreen) updatePicker(km tea.KeyPressMsg) tea.Cmd {
-	switch km.String() {
-	case "esc":
+	k := s.pickerKeysNow()
+	switch {
+	case key.Matches(km, k.Close):
 		s.picking = pickNone
 		return nil
-	case "up":
+	case key.Matches(km, k.Up):
 		s.pick.move(-1)
 		return nil
-	case "down":
+	case key.Matches(km, k.Down):
 		s.pick.move(1)
 		return nil
-	case "pgup":
+	case key.Matches(km, k.PageUp):
 		s.pick.move(-s.pick.height)
 		return nil
-	case "pgdown":
+	case key.Matches(km, k.PageDown):
 		s.pick.move(s.pick.height)
 		return nil
-	case "space":
-		if s.picking == pickTrust {
-			s.toggleTrust()
-			return nil
-		}
-	case "enter":
+	case key.Matches(km, k.Toggle):
+		s.toggleTrust()
+		return nil
+	case key.Matches(km, k.Choose):
 		r := s.pick.selected()
 		if s.picking == pickIdentity {
 			if r != nil {

@@ -61,6 +61,9 @@ type styles struct {
 	key       lipgloss.Style
 	errLine   lipgloss.Style
 	info      lipgloss.Style
+	helpKey   lipgloss.Style
+	helpDesc  lipgloss.Style
+	helpSep   lipgloss.Style
 	bar       []lipgloss.Style
 }
 
@@ -68,7 +71,8 @@ func newStyles(isDark, plain bool) styles {
 	if plain {
 		s := lipgloss.NewStyle()
 		st := styles{plain: true, title: s, tab: s, tabActive: s, selected: s, dim: s, label: s, ok: s, warn: s,
-			bad: s, loud: s, border: s, focus: s, key: s, errLine: s, info: s}
+			bad: s, loud: s, border: s, focus: s, key: s, errLine: s, info: s,
+			helpKey: s, helpDesc: s, helpSep: s}
 		st.bar = []lipgloss.Style{s, s, s, s, s, s}
 		return st
 	}
@@ -92,6 +96,9 @@ func newStyles(isDark, plain bool) styles {
 		key:       base.Bold(true).Foreground(accent),
 		errLine:   base.Bold(true).Foreground(c("#B00020", "#FF6B6B")),
 		info:      base.Foreground(c("#11772E", "#5AD37A")),
+		helpKey:   base.Foreground(c("#4A4A4A", "#A8A8A8")),
+		helpDesc:  base.Foreground(c("#6B6B6B", "#8A8A8A")),
+		helpSep:   base.Foreground(c("#6B6B6B", "#8A8A8A")),
 	}
 	for _, col := range []string{"#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#B07AA1"} {
 		st.bar = append(st.bar, base.Foreground(lipgloss.Color(col)))
@@ -111,4 +118,13 @@ func steadyArea(a *textarea.Model) {
 	s := a.Styles()
 	s.Cursor.Blink = false
 	a.SetStyles(s)
+}
+
+// placeholder marks a placeholder as one when colour cannot: with NO_COLOR
+// a grey "https://…" would read as a value typed in, ‹https://…› does not.
+func placeholder(st *styles, text string) string {
+	if st.plain && text != "" {
+		return "‹" + text + "›"
+	}
+	return text
 }

@@ -183,30 +183,11 @@ func start(t testing.TB, m *model, w, h int) {
 
 // keyMsg builds the key press a terminal would send for a key name.
 func keyMsg(k string) tea.KeyPressMsg {
-	named := map[string]tea.KeyPressMsg{
-		"enter":     {Code: tea.KeyEnter},
-		"esc":       {Code: tea.KeyEscape},
-		"tab":       {Code: tea.KeyTab},
-		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift},
-		"up":        {Code: tea.KeyUp},
-		"down":      {Code: tea.KeyDown},
-		"left":      {Code: tea.KeyLeft},
-		"right":     {Code: tea.KeyRight},
-		"space":     {Code: tea.KeySpace, Text: " "},
-		"backspace": {Code: tea.KeyBackspace},
-		"pgdown":    {Code: tea.KeyPgDown},
-	}
-	if km, ok := named[k]; ok {
-		return km
-	}
-	if strings.HasPrefix(k, "ctrl+") && len(k) == 6 {
-		return tea.KeyPressMsg{Code: rune(k[5]), Mod: tea.ModCtrl}
-	}
-	r := []rune(k)
-	if len(r) != 1 {
+	km := keyPress(k)
+	if km.Code == 0 {
 		panic("keyMsg: unknown key " + k)
 	}
-	return tea.KeyPressMsg{Code: r[0], Text: k}
+	return km
 }
 
 // press sends keys one by one, running what each one starts.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -18,35 +17,77 @@ import (
 
 type historyKeys struct {
 	listKeys
-	Filter, Open, Pane, Resend, Edit key.Binding
-	Mark, Compare, Delete            key.Binding
+	Filter, Clear, Open, Pane, Resend, Edit key.Binding
+	Mark, Compare, Delete                   key.Binding
+	FilterApply, FilterCancel               key.Binding
 }
 
 func newHistoryKeys() historyKeys {
 	return historyKeys{
-		listKeys: newListKeys(),
-		Filter:   filterKey(),
-		Open:     bind("enter", "open/load"),
-		Pane:     paneKey("history/saved"),
-		Resend:   resendKey(),
-		Edit:     editKey(),
-		Mark:     bind("m", "mark to compare"),
-		Compare:  bind("=", "compare with marked"),
-		Delete:   bind("d", "delete saved"),
+		listKeys:     newListKeys(),
+		Filter:       filterKey(),
+		Clear:        bind("esc", "clear filter"),
+		Open:         bind("enter", "open"),
+		Pane:         paneKey("history/saved"),
+		Resend:       resendKey(),
+		Edit:         editKey(),
+		Mark:         bind("m", "mark to compare"),
+		Compare:      bind("=", "compare with marked"),
+		Delete:       bind("d", "delete saved"),
+		FilterApply:  bind("enter", "keep filter"),
+		FilterCancel: bind("esc", "clear filter"),
 	}
 }
 
-func (k historyKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Filter, k.Open, k.Pane, k.Resend, k.Mark, k.Compare}
+// keysNow are the bindings of the pane in focus, or of the filter typed.
+func (s *historyScreen) keysNow() historyKeys {
+	k := s.km
+	if s.filtering {
+		k.listKeys = k.listKeys.off()
+		for _, b := range []*key.Binding{&k.Filter, &k.Clear, &k.Open, &k.Pane, &k.Resend, &k.Edit, &k.Mark, &k.Compare, &k.Delete} {
+			b.SetEnabled(false)
+		}
+		return k
+	}
+	k.FilterApply.SetEnabled(false)
+	k.FilterCancel.SetEnabled(false)
+	l := s.cur()
+	sel := l.selected() != nil
+	k.Clear = on(k.Clear, l.filter != "")
+	for _, b := range []*key.Binding{&k.Open, &k.Resend, &k.Edit} {
+		*b = on(*b, sel)
+	}
+	if s.pane == paneSaved {
+		k.Open = said(k.Open, "load in composer")
+		k.Mark.SetEnabled(false)
+		k.Compare.SetEnabled(false)
+		k.Delete = on(k.Delete, sel)
+		return k
+	}
+	k.Open = said(k.Open, "inspect")
+	k.Delete.SetEnabled(false)
+	k.Mark = on(k.Mark, sel)
+	k.Compare = on(k.Compare, sel)
+	return k
 }
 
-func (k historyKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		k.listKeys.help(),
-		{k.Filter, k.Open, k.Pane, k.Resend, k.Edit},
-		{k.Mark, k.Compare, k.Delete},
+func (s *historyScreen) keys() keySet {
+	k := s.keysNow()
+	if s.filtering {
+		all := []key.Binding{k.FilterApply, k.FilterCancel}
+		return keySet{short: all, full: [][]key.Binding{all}}
+	}
+	return keySet{
+		short: []key.Binding{k.Open, k.Resend, k.Pane, k.Filter, k.Edit, k.Mark, k.Compare, k.Delete},
+		full: [][]key.Binding{
+			k.listKeys.help(),
+			{k.Filter, k.Clear, k.Open, k.Pane, k.Resend, k.Edit},
+			{k.Mark, k.Compare, k.Delete},
+		},
 	}
 }
+
+func (s *historyScreen) commands() []command { return nil }
 
 type histPane int
 
@@ -58,7 +99,7 @@ const (
 // historyScreen lists past attempts and the saved collection.
 type historyScreen struct {
 	sh     *shared
-	keys   historyKeys
+	km     historyKeys
 	pane   histPane
 	hist   winList
 	saved  winList
@@ -73,7 +114,7 @@ type historyScreen struct {
 }
 
 func newHistoryScreen(sh *shared) *historyScreen {
-	s := &historyScreen{sh: sh, keys: newHistoryKeys(), byID: map[uint64]workspace.HistoryEntry{}, specs: map[string]workspace.SavedRequest{}}
+	s := &historyScreen{sh: sh, km: newHistoryKeys(), byID: map[uint64]workspace.HistoryEntry{}, specs: map[string]workspace.SavedRequest{}}
 	s.hist.empty = "no attempts yet: send a request from the composer (3)"
 	s.saved.empty = "no saved requests: save one from the composer with ctrl+o"
 	s.filter = textinput.New()
@@ -82,9 +123,8 @@ func newHistoryScreen(sh *shared) *historyScreen {
 	return s
 }
 
-func (s *historyScreen) help() help.KeyMap { return s.keys }
-func (s *historyScreen) typing() bool      { return s.filtering }
-func (s *historyScreen) restyle()          {}
+func (s *historyScreen) typing() bool { return s.filtering }
+func (s *historyScreen) restyle()     {}
 
 func (s *historyScreen) setSize(w, h int) {
 	s.w, s.h = w, h
@@ -180,13 +220,14 @@ func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	l := s.cur()
+	k := s.keysNow()
 	if s.filtering {
-		switch km.String() {
-		case "enter":
+		switch {
+		case key.Matches(km, k.FilterApply):
 			s.filtering = false
 			s.filter.Blur()
 			return nil
-		case "esc":
+		case key.Matches(km, k.FilterCancel):
 			s.filtering = false
 			s.filter.Blur()
 			s.filter.SetValue("")
@@ -198,7 +239,6 @@ func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
 		l.setFilter(s.filter.Value())
 		return c
 	}
-	k := s.keys
 	switch {
 	case k.navigate(l, km):
 	case key.Matches(km, k.Pane):
@@ -212,7 +252,7 @@ func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
 		s.filtering = true
 		s.filter.SetValue(l.filter)
 		return s.filter.Focus()
-	case km.String() == "esc" && l.filter != "":
+	case key.Matches(km, k.Clear):
 		l.setFilter("")
 		s.filter.SetValue("")
 	case s.pane == paneSaved:
@@ -224,7 +264,7 @@ func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *historyScreen) historyKey(km tea.KeyPressMsg) tea.Cmd {
-	k := s.keys
+	k := s.keysNow()
 	id, ok := s.selectedID()
 	if !ok {
 		return nil
@@ -270,7 +310,7 @@ func (s *historyScreen) remark() {
 }
 
 func (s *historyScreen) savedKey(km tea.KeyPressMsg) tea.Cmd {
-	k := s.keys
+	k := s.keysNow()
 	r := s.saved.selected()
 	if r == nil {
 		return nil
@@ -286,9 +326,9 @@ func (s *historyScreen) savedKey(km tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(km, k.Open), key.Matches(km, k.Edit):
-		return func() tea.Msg { return loadSpecMsg{spec: spec} }
+		return func() tea.Msg { return loadSpecMsg{spec: spec, name: saved.Name} }
 	case key.Matches(km, k.Resend):
-		return func() tea.Msg { return resendMsg{spec: spec} }
+		return func() tea.Msg { return resendMsg{spec: spec, name: saved.Name} }
 	case key.Matches(km, k.Delete):
 		f := newForm("Delete saved request "+safetext.Line(saved.Name)+"?", "The history of its attempts stays.")
 		f.confirm = true

@@ -3,7 +3,6 @@ package tui
 import (
 	"strings"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
@@ -19,9 +18,18 @@ type (
 		report tlsengine.Report
 		spec   workspace.RequestSpec
 	}
-	compareMsg  struct{ a, b attempt }
-	loadSpecMsg struct{ spec workspace.RequestSpec }
-	resendMsg   struct{ spec workspace.RequestSpec }
+	compareMsg struct{ a, b attempt }
+	// loadSpecMsg and resendMsg carry a request to the composer; name is
+	// the saved request it came from ("" for history and results), so a
+	// save offers that name.
+	loadSpecMsg struct {
+		spec workspace.RequestSpec
+		name string
+	}
+	resendMsg struct {
+		spec workspace.RequestSpec
+		name string
+	}
 )
 
 // attempt is one decoded history entry.
@@ -45,35 +53,48 @@ const (
 var tabNames = []string{"Verdict", "Timing", "Handshake", "Server chain", "Response"}
 
 type inspectorKeys struct {
-	NextTab, PrevTab, Up, Down, PageUp, PageDown, Resend, Edit, Back key.Binding
+	NextTab, PrevTab, Up, Down, PageUp, PageDown, Top, Bottom, Resend, Edit key.Binding
 }
 
 func newInspectorKeys() inspectorKeys {
 	return inspectorKeys{
-		NextTab:  bindKeys("tab/→", "next tab", "tab", "right", "l"),
-		PrevTab:  bindKeys("shift+tab/←", "previous tab", "shift+tab", "left", "h"),
+		NextTab:  bindKeys("tab/→/l", "next tab", "tab", "right", "l"),
+		PrevTab:  bindKeys("shift+tab/←/h", "previous tab", "shift+tab", "left", "h"),
 		Up:       upKey("scroll up"),
 		Down:     downKey("scroll down"),
 		PageUp:   pageUpKey(),
 		PageDown: pageDownKey(),
+		Top:      bindKeys("g/home", "top", "home", "g"),
+		Bottom:   bindKeys("G/end", "bottom", "end", "G"),
 		Resend:   resendKey(),
 		Edit:     editKey(),
-		Back:     backKey(),
 	}
 }
 
-func (k inspectorKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextTab, k.Down, k.Resend, k.Edit, k.Back}
+// keysNow: a comparison has no tabs and nothing to send again.
+func (s *inspectorScreen) keysNow() inspectorKeys {
+	k := s.km
+	single := s.report != nil && s.cmp == nil
+	for _, b := range []*key.Binding{&k.NextTab, &k.PrevTab, &k.Resend, &k.Edit} {
+		*b = on(*b, single)
+	}
+	return k
 }
 
-func (k inspectorKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown}, {k.Resend, k.Edit, k.Back}}
+func (s *inspectorScreen) keys() keySet {
+	k := s.keysNow()
+	return keySet{
+		short: []key.Binding{k.NextTab, k.Down, k.Up, k.Resend, k.Edit},
+		full:  [][]key.Binding{{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Resend, k.Edit}},
+	}
 }
+
+func (s *inspectorScreen) commands() []command { return nil }
 
 // inspectorScreen shows one attempt in tabs, or two attempts side by side.
 type inspectorScreen struct {
 	sh     *shared
-	keys   inspectorKeys
+	km     inspectorKeys
 	report *tlsengine.Report
 	spec   workspace.RequestSpec
 	live   bool // the body is in memory (not a history entry)
@@ -84,14 +105,12 @@ type inspectorScreen struct {
 }
 
 func newInspectorScreen(sh *shared) *inspectorScreen {
-	return &inspectorScreen{sh: sh, keys: newInspectorKeys(), vp: viewport.New()}
+	return &inspectorScreen{sh: sh, km: newInspectorKeys(), vp: viewport.New()}
 }
 
-func (s *inspectorScreen) help() help.KeyMap  { return s.keys }
-func (s *inspectorScreen) typing() bool       { return false }
-func (s *inspectorScreen) hasReport() bool    { return s.report != nil || s.cmp != nil }
-func (s *inspectorScreen) capturesBack() bool { return false }
-func (s *inspectorScreen) restyle()           { s.render() }
+func (s *inspectorScreen) typing() bool    { return false }
+func (s *inspectorScreen) hasReport() bool { return s.report != nil || s.cmp != nil }
+func (s *inspectorScreen) restyle()        { s.render() }
 
 func (s *inspectorScreen) setSize(w, h int) {
 	s.w, s.h = w, h
@@ -123,13 +142,13 @@ func (s *inspectorScreen) update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	k := s.keys
+	k := s.keysNow()
 	switch {
-	case key.Matches(km, k.NextTab) && s.cmp == nil:
+	case key.Matches(km, k.NextTab):
 		s.tab = (s.tab + 1) % tabCount
 		s.render()
 		s.vp.GotoTop()
-	case key.Matches(km, k.PrevTab) && s.cmp == nil:
+	case key.Matches(km, k.PrevTab):
 		s.tab = (s.tab + tabCount - 1) % tabCount
 		s.render()
 		s.vp.GotoTop()
@@ -141,10 +160,14 @@ func (s *inspectorScreen) update(msg tea.Msg) tea.Cmd {
 		s.vp.PageUp()
 	case key.Matches(km, k.PageDown):
 		s.vp.PageDown()
-	case key.Matches(km, k.Resend) && s.report != nil && s.cmp == nil:
+	case key.Matches(km, k.Top):
+		s.vp.GotoTop()
+	case key.Matches(km, k.Bottom):
+		s.vp.GotoBottom()
+	case key.Matches(km, k.Resend):
 		spec := s.spec
 		return func() tea.Msg { return resendMsg{spec: spec} }
-	case key.Matches(km, k.Edit) && s.report != nil && s.cmp == nil:
+	case key.Matches(km, k.Edit):
 		spec := s.spec
 		return func() tea.Msg { return loadSpecMsg{spec: spec} }
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/bubbles/v2/viewport"
@@ -29,26 +28,31 @@ const wideLayout = 100
 
 type keystoreKeys struct {
 	listKeys
-	Filter, Sort, Open, Pane, Back        key.Binding
-	Import, Issue, Rename, Delete, Export key.Binding
-	Copy, Token                           key.Binding
+	Filter, Sort, Open, Pane, Back, Clear   key.Binding
+	Import, Issue, Rename, Delete, Export   key.Binding
+	Copy, Token                             key.Binding
+	FilterApply, FilterCancel, FilterToList key.Binding
 }
 
 func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
 	k := keystoreKeys{
-		listKeys: newListKeys(),
-		Filter:   filterKey(),
-		Sort:     bind("s", "sort name/expiry"),
-		Open:     bind("enter", "details"),
-		Pane:     paneKey("switch pane"),
-		Back:     backKey(),
-		Import:   bind("i", "import"),
-		Issue:    bind("+", "issue from CA"),
-		Rename:   bind("r", "rename"),
-		Delete:   bind("d", "delete"),
-		Export:   bind("e", "export"),
-		Copy:     bind("c", "copy fingerprint"),
-		Token:    bind("t", "check token (RFC 8705)"),
+		listKeys:     newListKeys(),
+		Filter:       filterKey(),
+		Sort:         bind("s", "sort name/expiry"),
+		Open:         bind("enter", "details"),
+		Pane:         paneKey("switch pane"),
+		Back:         said(backKey(), "back to the list"),
+		Clear:        bind("esc", "clear filter"),
+		Import:       bind("i", "import"),
+		Issue:        bind("+", "issue from CA"),
+		Rename:       bind("r", "rename"),
+		Delete:       bind("d", "delete"),
+		Export:       bind("e", "export"),
+		Copy:         bind("c", "copy fingerprint"),
+		Token:        bind("t", "check token (RFC 8705)"),
+		FilterApply:  bind("enter", "keep filter"),
+		FilterCancel: bind("esc", "clear filter"),
+		FilterToList: bindKeys("↑/↓", "to the list", "up", "down"),
 	}
 	if kind != workspace.KindCA {
 		k.Issue.SetEnabled(false)
@@ -58,17 +62,75 @@ func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
 	return k
 }
 
-func (k keystoreKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Filter, k.Open, k.Import, k.Issue, k.Export, k.Delete, k.Copy}
+// keysNow are the bindings of the state the screen is in: typing a filter,
+// reading the detail pane, or moving in the list.
+func (s *keystoreScreen) keysNow() keystoreKeys {
+	k := s.km
+	sel := s.list.selected() != nil
+	filterKeys := []*key.Binding{&k.FilterApply, &k.FilterCancel, &k.FilterToList}
+	if s.filtering {
+		k.listKeys = k.listKeys.off()
+		for _, b := range []*key.Binding{&k.Filter, &k.Sort, &k.Open, &k.Pane, &k.Back, &k.Clear, &k.Import, &k.Issue,
+			&k.Rename, &k.Delete, &k.Export, &k.Copy, &k.Token} {
+			b.SetEnabled(false)
+		}
+		return k
+	}
+	for _, b := range filterKeys {
+		b.SetEnabled(false)
+	}
+	for _, b := range []*key.Binding{&k.Rename, &k.Delete, &k.Export, &k.Copy, &k.Token} {
+		*b = on(*b, b.Enabled() && sel)
+	}
+	k.Issue = on(k.Issue, k.Issue.Enabled() && sel)
+	if s.inDetail() {
+		k.listKeys = k.listKeys.scrolling()
+		k.Filter.SetEnabled(false)
+		k.Sort.SetEnabled(false)
+		k.Open.SetEnabled(false)
+		k.Clear.SetEnabled(false)
+		k.Pane = on(said(k.Pane, "to the list"), s.wide())
+		return k
+	}
+	k.Back.SetEnabled(false)
+	k.Open = on(k.Open, sel)
+	k.Pane = on(said(k.Pane, "to the details"), s.wide() && sel)
+	k.Clear = on(k.Clear, s.list.filter != "")
+	return k
 }
 
-func (k keystoreKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		k.listKeys.help(),
-		{k.Filter, k.Sort, k.Open, k.Pane, k.Back},
-		{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
+// inDetail reports whether keys go to the detail pane.
+func (s *keystoreScreen) inDetail() bool {
+	return s.focus == focusDetail || (s.detailOpen && !s.wide())
+}
+
+func (s *keystoreScreen) keys() keySet {
+	k := s.keysNow()
+	switch {
+	case s.filtering:
+		all := []key.Binding{k.FilterApply, k.FilterCancel, k.FilterToList}
+		return keySet{short: all, full: [][]key.Binding{all}}
+	case s.inDetail():
+		return keySet{
+			short: []key.Binding{k.Down, k.Up, k.Back, k.Pane, k.Export, k.Copy, k.Token},
+			full: [][]key.Binding{
+				k.listKeys.help(),
+				{k.Back, k.Pane},
+				{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
+			},
+		}
+	}
+	return keySet{
+		short: []key.Binding{k.Filter, k.Open, k.Import, k.Issue, k.Export, k.Delete, k.Rename, k.Copy, k.Token},
+		full: [][]key.Binding{
+			k.listKeys.help(),
+			{k.Filter, k.Clear, k.Sort, k.Open, k.Pane},
+			{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
+		},
 	}
 }
+
+func (s *keystoreScreen) commands() []command { return nil }
 
 type ksFocus int
 
@@ -81,7 +143,7 @@ const (
 type keystoreScreen struct {
 	sh   *shared
 	kind workspace.Kind
-	keys keystoreKeys
+	km   keystoreKeys
 	list winList
 	// entries points into mine, so a 100k-row reload assigns pointers, not
 	// 200-byte structs.
@@ -107,7 +169,7 @@ type keystoreScreen struct {
 }
 
 func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
-	s := &keystoreScreen{sh: sh, kind: kind, keys: newKeystoreKeys(kind), entries: map[string]*workspace.Entry{}}
+	s := &keystoreScreen{sh: sh, kind: kind, km: newKeystoreKeys(kind), entries: map[string]*workspace.Entry{}}
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
 	steadyInput(&s.filter)
@@ -120,10 +182,9 @@ func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
 	return s
 }
 
-func (s *keystoreScreen) help() help.KeyMap { return s.keys }
-func (s *keystoreScreen) typing() bool      { return s.filtering }
-func (s *keystoreScreen) wide() bool        { return s.w >= wideLayout }
-func (s *keystoreScreen) restyle()          { s.renderDetail() }
+func (s *keystoreScreen) typing() bool { return s.filtering }
+func (s *keystoreScreen) wide() bool   { return s.w >= wideLayout }
+func (s *keystoreScreen) restyle()     { s.renderDetail() }
 
 func (s *keystoreScreen) setSize(w, h int) {
 	s.w, s.h = w, h
@@ -294,15 +355,16 @@ func (s *keystoreScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *keystoreScreen) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "enter", "down", "up":
+	k := s.keysNow()
+	switch {
+	case key.Matches(msg, k.FilterApply), key.Matches(msg, k.FilterToList):
 		s.filtering = false
 		s.filter.Blur()
-		if msg.String() != "enter" {
+		if key.Matches(msg, k.FilterToList) {
 			return s.handleKey(msg)
 		}
 		return s.detailCmd()
-	case "esc":
+	case key.Matches(msg, k.FilterCancel):
 		s.filtering = false
 		s.filter.Blur()
 		s.filter.SetValue("")
@@ -316,8 +378,8 @@ func (s *keystoreScreen) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := s.keys
-	if s.focus == focusDetail || (s.detailOpen && !s.wide()) {
+	k := s.keysNow()
+	if s.inDetail() {
 		switch {
 		case key.Matches(msg, k.Back) && !s.wide():
 			s.detailOpen = false
@@ -347,9 +409,6 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			s.sh.host.setInfo("sorted by name")
 		}
 	case key.Matches(msg, k.Open):
-		if s.list.selected() == nil {
-			return nil
-		}
 		if s.wide() {
 			s.focus = focusDetail
 		} else {
@@ -357,15 +416,11 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		s.detail.GotoTop()
 	case key.Matches(msg, k.Pane):
-		if s.wide() && s.list.selected() != nil {
-			s.focus = focusDetail
-		}
+		s.focus = focusDetail
 		return nil
-	case key.Matches(msg, k.Back):
-		if s.list.filter != "" {
-			s.filter.SetValue("")
-			s.list.setFilter("")
-		}
+	case key.Matches(msg, k.Clear):
+		s.filter.SetValue("")
+		s.list.setFilter("")
 	default:
 		return s.actionKey(msg)
 	}
@@ -373,7 +428,7 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (s *keystoreScreen) actionKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := s.keys
+	k := s.keysNow()
 	switch {
 	case key.Matches(msg, k.Import):
 		return s.importForm()

@@ -48,13 +48,27 @@ func newListKeys() listKeys {
 		Down:     downKey("down"),
 		PageUp:   pageUpKey(),
 		PageDown: pageDownKey(),
-		Top:      bindKeys("g", "top", "home", "g"),
-		Bottom:   bindKeys("G", "bottom", "end", "G"),
+		Top:      bindKeys("g/home", "top", "home", "g"),
+		Bottom:   bindKeys("G/end", "bottom", "end", "G"),
 	}
 }
 
 func (k listKeys) help() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// off is k with every binding disabled (while a filter is typed).
+func (k listKeys) off() listKeys {
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom} {
+		b.SetEnabled(false)
+	}
+	return k
+}
+
+// scrolling is k as a detail pane uses it: the same keys scroll.
+func (k listKeys) scrolling() listKeys {
+	k.Up, k.Down = said(k.Up, "scroll up"), said(k.Down, "scroll down")
+	return k
 }
 
 // step is how far a navigation key moves, in rows: page is a window's height
