@@ -84,6 +84,11 @@ func (ks keySet) uses(k string) bool {
 func (m *model) globalNow() globalKeys {
 	gk := m.sh.keys
 	gk.Back = on(gk.Back, len(m.trail) > 0 && !m.active().keys().uses("esc"))
+	// The key of the page shown would do nothing.
+	gk.Identities = on(gk.Identities, m.page != pageIdentities)
+	gk.CAs = on(gk.CAs, m.page != pageCAs)
+	gk.Composer = on(gk.Composer, m.page != pageComposer)
+	gk.History = on(gk.History, m.page != pageHistory)
 	return gk
 }
 

@@ -147,8 +147,11 @@ func (m *model) updatePalette(msg tea.KeyPressMsg) tea.Cmd {
 		return p.entries[i].run()
 	}
 	var c tea.Cmd
+	was := p.input.Value()
 	p.input, c = p.input.Update(msg)
-	p.filter()
+	if p.input.Value() != was {
+		p.filter()
+	}
 	return c
 }
 
