@@ -158,10 +158,14 @@ func (s *composerScreen) setSize(w, h int) {
 	s.url.SetWidth(fw)
 	s.sni.SetWidth(fw)
 	s.timeout.SetWidth(12)
+	// Headers and body grow with the terminal, sharing what the one-line
+	// fields and the pre-flight leave (about 17 lines); below about 22
+	// rows the form scrolls to the field in focus instead.
+	hh := min(max(2+(h-21)/4, 2), 10)
 	s.headers.SetWidth(fw)
-	s.headers.SetHeight(2)
+	s.headers.SetHeight(hh)
 	s.body.SetWidth(fw)
-	s.body.SetHeight(max(3, h-19))
+	s.body.SetHeight(max(3, h-17-hh))
 	s.pick.setSize(w, h-3)
 }
 

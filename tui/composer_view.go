@@ -20,22 +20,30 @@ func (s *composerScreen) view() string {
 		s.filter.SetWidth(max(s.w-4, 4))
 		return st.title.Render(title) + "\n" + s.filter.View() + "\n" + s.pick.view(st, true) + "\n" + st.dim.Render(s.pick.position())
 	}
-	var b strings.Builder
-	b.WriteString(st.title.Render("Request") + "\n")
+	var lines []string
+	add := func(block string) { lines = append(lines, strings.Split(block, "\n")...) }
+	add(s.titleLine())
+	top, bottom := 0, 0
 	for f := cfMethod; f < cfCount; f++ {
-		b.WriteString(s.fieldLine(f) + "\n")
+		if f == s.focus {
+			top = len(lines)
+		}
+		add(s.fieldLine(f))
+		if f == s.focus {
+			bottom = len(lines) - 1
+		}
 	}
 	present, warns := s.preflight()
-	b.WriteString(st.title.Render("Pre-flight") + "\n")
-	b.WriteString(cut("→ presents "+present, s.w) + "\n")
+	add(st.title.Render("Pre-flight"))
+	add(cut("→ presents "+present, s.w))
 	if which := s.whichLine(); which != "" {
-		b.WriteString(st.dim.Render(cut("→ "+which, s.w)) + "\n")
+		add(st.dim.Render(cut("→ "+which, s.w)))
 	}
 	if s.insecure {
-		b.WriteString(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)) + "\n")
+		add(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)))
 	}
 	for _, w := range warns {
-		b.WriteString(st.warn.Render(cut("! "+w, s.w)) + "\n")
+		add(st.warn.Render(cut("! "+w, s.w)))
 	}
 	if s.sending {
 		verb := "sending"
@@ -43,9 +51,25 @@ func (s *composerScreen) view() string {
 			verb = "probing"
 		}
 		el := s.sh.now().Sub(s.started).Round(100 * time.Millisecond)
-		b.WriteString(s.spin.View() + fmt.Sprintf(" %s … %s (esc cancels)", verb, el))
+		add(s.spin.View() + fmt.Sprintf(" %s … %s (esc cancels)", verb, el))
+		// The progress line stays in view whatever has the focus.
+		top, bottom = len(lines)-1, len(lines)-1
 	}
-	return b.String()
+	return strings.Join(windowLines(st, lines, top, bottom, s.h), "\n")
+}
+
+// titleLine names the request: the saved request it was loaded from, and
+// whether the form holds edits not saved.
+func (s *composerScreen) titleLine() string {
+	st := &s.sh.styles
+	t := st.title.Render("Request")
+	if s.loadedName != "" {
+		t += st.dim.Render(" · " + safetext.Line(s.loadedName))
+	}
+	if s.dirty() {
+		t += st.warn.Render(" ● unsaved") + st.dim.Render(" (ctrl+w saves)")
+	}
+	return t
 }
 
 func (s *composerScreen) fieldLine(f cField) string {

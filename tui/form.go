@@ -391,23 +391,29 @@ func (f *form) view(st *styles, width, height int) string {
 		lines = append(lines, st.dim.Render(cut(helpName(f.keys().Yes.Keys())+" confirm · "+helpName(f.keys().No.Keys())+" cancel", w)))
 		focusLine = len(lines) - 1
 	}
-	return strings.Join(windowLines(st, lines, focusLine, height), "\n")
+	return strings.Join(windowLines(st, lines, focusLine, focusLine, height), "\n")
 }
 
-// windowLines shows at most h of lines, keeping line focus in view and
-// saying on the first and last line shown when more lies above or below.
-func windowLines(st *styles, lines []string, focus, h int) []string {
+// windowLines shows at most h of lines, keeping lines top to bottom (the
+// field in focus) in view, and saying on the first and last line shown
+// when more lies above or below.
+func windowLines(st *styles, lines []string, top, bottom, h int) []string {
 	if h <= 0 || len(lines) <= h {
 		return lines
 	}
 	if h < 3 {
-		lo := min(max(focus-h+1, 0), len(lines)-h)
+		lo := min(max(top-h+1, 0), len(lines)-h)
 		return lines[lo : lo+h]
 	}
-	// The focused line and one of context stay clear of the markers.
+	// The focused lines and one of context stay clear of the markers; a
+	// field taller than the window shows its first lines.
+	bottom = min(max(bottom, top), top+h-3)
 	lo := 0
-	if focus+2 > h {
-		lo = min(focus+2-h, len(lines)-h)
+	if bottom+2 > h {
+		lo = min(bottom+2-h, len(lines)-h)
+	}
+	if lo > 0 && lo >= top {
+		lo = max(top-1, 0)
 	}
 	out := append([]string(nil), lines[lo:lo+h]...)
 	if lo > 0 {

@@ -115,6 +115,21 @@ type historyScreen struct {
 
 func newHistoryScreen(sh *shared) *historyScreen {
 	s := &historyScreen{sh: sh, km: newHistoryKeys(), byID: map[uint64]workspace.HistoryEntry{}, specs: map[string]workspace.SavedRequest{}}
+	// Attempts newest first; at 80 columns the time goes first, then the
+	// identity; the result and the request always show.
+	s.hist.cols = []column{
+		{title: "#", min: 3, right: true},
+		{title: "When (UTC)", min: 14, drop: 2},
+		{title: "Result", min: 10},
+		{title: "Identity", min: 6, drop: 1},
+		{title: "Request", min: 12, flex: true},
+	}
+	s.hist.sortDesc = true
+	s.saved.cols = []column{
+		{title: "Name", min: 8},
+		{title: "Request", min: 12, flex: true},
+		{title: "Identity", min: 6, drop: 1},
+	}
 	s.hist.empty = "no attempts yet: send a request from the composer (3)"
 	s.saved.empty = "no saved requests: save one from the composer with ctrl+o"
 	s.filter = textinput.New()
@@ -128,8 +143,8 @@ func (s *historyScreen) restyle()     {}
 
 func (s *historyScreen) setSize(w, h int) {
 	s.w, s.h = w, h
-	s.hist.setSize(w, h-3)
-	s.saved.setSize(w, h-3)
+	s.hist.setSize(w, h-2)
+	s.saved.setSize(w, h-2)
 }
 
 func (s *historyScreen) cur() *winList {
@@ -158,9 +173,9 @@ func (s *historyScreen) setHistory(entries []workspace.HistoryEntry) {
 		if ident == "" {
 			ident = "-"
 		}
-		text := fmt.Sprintf("#%-4d %s  %s  %s  %s %s", e.ID, e.At.UTC().Format("01-02 15:04:05"), padCol(outcome, 24),
-			padCol(safetext.Line(ident), 12), safetext.Line(e.Method), safetext.Line(e.URL))
-		rows[i] = row{key: strconv.FormatUint(e.ID, 10), text: text, hay: strings.ToLower(text)}
+		cells := []string{"#" + strconv.FormatUint(e.ID, 10), e.At.UTC().Format("01-02 15:04:05"), outcome,
+			safetext.Line(ident), safetext.Line(e.Method) + " " + safetext.Line(e.URL)}
+		rows[i] = row{key: strconv.FormatUint(e.ID, 10), cells: cells, hay: strings.ToLower(strings.Join(cells, " "))}
 		if e.ID == s.marked {
 			rows[i].mark = "*"
 		}
@@ -180,7 +195,7 @@ func (s *historyScreen) setSaved(saved []workspace.SavedRequest) {
 	for i, r := range saved {
 		s.specs[r.Name] = r
 		var sp workspace.RequestSpec
-		desc := "(unreadable spec)"
+		desc, ident := "(unreadable spec)", ""
 		if json.Unmarshal(r.Spec, &sp) == nil {
 			m := sp.Method
 			if sp.Probe {
@@ -190,12 +205,10 @@ func (s *historyScreen) setSaved(saved []workspace.SavedRequest) {
 				m = "GET"
 			}
 			desc = m + " " + sp.URL
-			if sp.Identity != "" {
-				desc += "  as " + sp.Identity
-			}
+			ident = sp.Identity
 		}
-		text := padCol(safetext.Line(r.Name), 24) + "  " + safetext.Line(desc)
-		rows[i] = row{key: r.Name, text: text, hay: strings.ToLower(text)}
+		cells := []string{safetext.Line(r.Name), safetext.Line(desc), safetext.Line(ident)}
+		rows[i] = row{key: r.Name, cells: cells, hay: strings.ToLower(strings.Join(cells, " "))}
 	}
 	s.saved.setRows(rows)
 }
@@ -405,5 +418,5 @@ func (s *historyScreen) view() string {
 	default:
 		foot = st.dim.Render(cut(l.position(), s.w))
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, cut(head, s.w), "", l.view(st, true), foot)
+	return lipgloss.JoinVertical(lipgloss.Left, cut(head, s.w), l.view(st, true), foot)
 }

@@ -167,6 +167,7 @@ type keystoreScreen struct {
 
 func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
 	s := &keystoreScreen{sh: sh, kind: kind, km: newKeystoreKeys(kind), entries: map[string]*workspace.Entry{}}
+	s.list.cols = keystoreCols
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
 	steadyInput(&s.filter)
@@ -185,16 +186,23 @@ func (s *keystoreScreen) restyle()     { s.renderDetail() }
 
 func (s *keystoreScreen) setSize(w, h int) {
 	s.w, s.h = w, h
-	listH := h - 2 // header line and filter/position line
+	listH := h - 2 // title line and filter/position line
 	if s.wide() {
 		lw := s.listWidth()
 		s.list.setSize(lw, listH)
 		s.detail.SetWidth(w - lw - 3)
-		s.detail.SetHeight(h)
 	} else {
 		s.list.setSize(w, listH)
 		s.detail.SetWidth(w)
-		s.detail.SetHeight(h)
+	}
+	s.detail.SetHeight(max(h-2, 1)) // title line and scroll line
+	// The focused pane stays on screen: below wideLayout the detail pane
+	// replaces the list, above it they sit side by side.
+	switch {
+	case s.wide() && s.detailOpen:
+		s.detailOpen, s.focus = false, focusDetail
+	case !s.wide() && s.focus == focusDetail:
+		s.detailOpen, s.focus = true, focusList
 	}
 	s.renderDetail()
 }
@@ -224,19 +232,12 @@ func (s *keystoreScreen) setEntries(all []workspace.Entry) {
 		}
 	}
 	s.mine = mine
-	nameW, cnW := 8, 8
-	for _, e := range mine {
-		nameW = max(nameW, textWidth(e.Name))
-		cnW = max(cnW, textWidth(e.SubjectCN))
-	}
-	nameW, cnW = min(nameW, 24), min(cnW, 24)
 	rows := make([]row, len(mine))
 	for i, e := range mine {
 		name, cn := safetext.Line(e.Name), safetext.Line(e.SubjectCN)
-		text := padCol(name, nameW) + "  " + padCol(cn, cnW) + "  " + e.NotAfter.UTC().Format("2006-01-02") + "  " + safetext.Line(e.KeyType)
 		rows[i] = row{
 			key:    e.Name,
-			text:   text,
+			cells:  []string{name, cn, e.NotAfter.UTC().Format("2006-01-02"), safetext.Line(e.KeyType)},
 			hay:    strings.ToLower(name + " " + cn + " " + safetext.Line(e.IssuerCN) + " " + e.KeyType + " " + strings.Join(e.Labels, " ")),
 			badges: entryBadges(e, now),
 		}
@@ -259,8 +260,19 @@ func (s *keystoreScreen) setEntries(all []workspace.Entry) {
 	s.recWant = ""
 }
 
+// keystoreCols: at 80 columns (or in the wide layout's list pane) the key
+// type goes first, then the subject; name and expiry always show.
+var keystoreCols = []column{
+	{title: "Name", min: 8},
+	{title: "Subject CN", min: 8, flex: true, drop: 2},
+	{title: "Expires", min: 10},
+	{title: "Key", min: 7, drop: 1},
+}
+
 func (s *keystoreScreen) sortRows(rows []row) {
+	s.list.sortCol = 0
 	if s.byExp {
+		s.list.sortCol = 2
 		sort.SliceStable(rows, func(i, j int) bool {
 			a, b := s.entries[rows[i].key].NotAfter, s.entries[rows[j].key].NotAfter
 			if !a.Equal(b) {
@@ -312,6 +324,12 @@ func (s *keystoreScreen) detailCmd() tea.Cmd {
 		return nil
 	}
 	e, ok := s.selectedEntry()
+	if !ok && s.rec != nil {
+		// A filter hid the record shown: the pane must not keep showing it.
+		s.rec, s.recWant = nil, ""
+		s.recSeq++
+		s.renderDetail()
+	}
 	if !ok || e.Name == s.recWant {
 		return nil
 	}
@@ -485,14 +503,14 @@ func (s *keystoreScreen) title() string {
 func (s *keystoreScreen) view() string {
 	st := &s.sh.styles
 	if !s.wide() && s.detailOpen {
-		return s.detail.View()
+		return s.detailPane(true)
 	}
 	lw := s.list.width
 	sortName := "name"
 	if s.byExp {
 		sortName = "expiry"
 	}
-	header := st.title.Render(s.title()) + st.dim.Render(" · sorted by "+sortName+" · "+s.list.position())
+	header := paneTitle(st, s.title(), s.focus == focusList || !s.wide()) + st.dim.Render(" · sorted by "+sortName+" · "+s.list.position())
 	var foot string
 	switch {
 	case s.filtering:
@@ -507,6 +525,22 @@ func (s *keystoreScreen) view() string {
 	if !s.wide() {
 		return left
 	}
-	sep := strings.TrimSuffix(strings.Repeat(st.border.Render("│")+"\n", s.h), "\n")
-	return lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", s.detail.View())
+	bar := st.border
+	if s.focus == focusDetail {
+		bar = st.focus
+	}
+	sep := strings.TrimSuffix(strings.Repeat(bar.Render("│")+"\n", s.h), "\n")
+	return lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", s.detailPane(s.focus == focusDetail))
+}
+
+// detailPane is the record's detail under a title, with where the view
+// is in it below.
+func (s *keystoreScreen) detailPane(focused bool) string {
+	st := &s.sh.styles
+	w := s.detail.Width()
+	title := paneTitle(st, "Details", focused)
+	if s.rec != nil && s.rec.rec != nil {
+		title += st.dim.Render(" · " + safetext.Line(s.rec.name))
+	}
+	return clampBlock(cut(title, w)+"\n"+s.detail.View()+"\n"+st.dim.Render(cut(scrollNote(&s.detail), w)), w, s.h)
 }

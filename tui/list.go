@@ -9,6 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
 // badgeKind picks a badge's colour.
@@ -31,7 +33,8 @@ type badge struct {
 // only cuts and styles the handful of rows that show.
 type row struct {
 	key    string
-	text   string
+	text   string   // the row as one text, for lists without columns
+	cells  []string // one per column, for lists with columns
 	hay    string
 	badges []badge
 	mark   string // a one-cell marker drawn before the text ("*" marked, "✓" accepted)
@@ -93,7 +96,7 @@ func (k listKeys) step(msg tea.KeyPressMsg, page, all int) (int, bool) {
 
 // navigate moves l for a navigation key and reports whether msg was one.
 func (k listKeys) navigate(l *winList, msg tea.KeyPressMsg) bool {
-	d, ok := k.step(msg, l.height, len(l.visible))
+	d, ok := k.step(msg, l.rowsHeight(), len(l.visible))
 	if ok {
 		l.move(d) // move clamps, so ±all lands on the first or last row
 	}
@@ -125,17 +128,52 @@ type winList struct {
 	height  int
 	filter  string
 	empty   string // what to show when nothing is visible
+
+	// cols, when set, lay rows out in columns under a header line; the
+	// header is one of the height's lines.
+	cols     []column
+	natural  []int
+	badgeW   int // the widest row's badges, kept clear of the columns
+	widths   []int
+	sortCol  int
+	sortDesc bool
+}
+
+// rowsHeight is how many rows show: the height less the header.
+func (l *winList) rowsHeight() int {
+	if len(l.cols) > 0 {
+		return max(l.height-1, 1)
+	}
+	return l.height
+}
+
+// relayout sizes the columns for the width and the rows held.
+func (l *winList) relayout() {
+	if len(l.cols) == 0 {
+		return
+	}
+	if len(l.natural) != len(l.cols) {
+		l.natural, l.badgeW = measure(l.cols, l.rows)
+	}
+	avail := l.width - 3
+	if l.badgeW <= avail/2 {
+		avail -= l.badgeW
+	}
+	l.widths = layout(l.cols, l.natural, avail)
 }
 
 func (l *winList) setRows(rows []row) {
 	cur := l.selectedKey()
 	l.rows = rows
+	l.natural = nil
+	l.relayout()
 	l.applyFilter()
 	l.selectKey(cur)
 }
 
 func (l *winList) setSize(w, h int) {
 	l.width, l.height = w, max(h, 1)
+	l.relayout()
 	l.clamp()
 }
 
@@ -201,10 +239,11 @@ func (l *winList) clamp() {
 	if l.cursor < l.offset {
 		l.offset = l.cursor
 	}
-	if l.height > 0 && l.cursor >= l.offset+l.height {
-		l.offset = l.cursor - l.height + 1
+	h := l.rowsHeight()
+	if h > 0 && l.cursor >= l.offset+h {
+		l.offset = l.cursor - h + 1
 	}
-	if maxOff := len(l.visible) - l.height; l.offset > maxOff {
+	if maxOff := len(l.visible) - h; l.offset > maxOff {
 		l.offset = max(maxOff, 0)
 	}
 }
@@ -223,21 +262,36 @@ func (l *winList) position() string {
 
 func (l *winList) view(st *styles, focused bool) string {
 	var b strings.Builder
+	lines := 0
+	if len(l.cols) > 0 {
+		b.WriteString(st.label.Render(fit("   "+joinCells(header(l.cols, l.widths, l.sortCol, l.sortDesc), l.cols, l.widths), l.width)))
+		lines++
+	}
 	if len(l.visible) == 0 {
-		b.WriteString(st.dim.Render(fit(l.empty, l.width)))
-		for i := 1; i < l.height; i++ {
-			b.WriteString("\n")
+		if lines > 0 {
+			b.WriteByte('\n')
+		}
+		empty := l.empty
+		if l.filter != "" && len(l.rows) > 0 {
+			// Not "nothing here yet": there is, the filter hides it.
+			empty = "no match for “" + safetext.Line(l.filter) + "” (esc clears the filter)"
+		}
+		b.WriteString(st.dim.Render(fit(empty, l.width)))
+		lines++
+		for ; lines < l.height; lines++ {
+			b.WriteByte('\n')
 		}
 		return b.String()
 	}
-	end := min(l.offset+l.height, len(l.visible))
+	end := min(l.offset+l.rowsHeight(), len(l.visible))
 	for i := l.offset; i < end; i++ {
-		if i > l.offset {
+		if lines > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(l.renderRow(st, &l.rows[l.visible[i]], i == l.cursor, focused))
+		lines++
 	}
-	for i := end - l.offset; i < l.height; i++ {
+	for ; lines < l.height; lines++ {
 		b.WriteByte('\n')
 	}
 	return b.String()
@@ -265,7 +319,12 @@ func (l *winList) renderRow(st *styles, r *row, sel, focused bool) string {
 			badgeText += " " + badgeStyle(st, bd.kind).Render(bd.text)
 		}
 	}
-	text := fit(r.text, avail-bw)
+	var text string
+	if len(l.cols) > 0 {
+		text = fit(joinCells(r.cells, l.cols, l.widths), avail-bw)
+	} else {
+		text = fit(r.text, avail-bw)
+	}
 	line := text + badgeText
 	switch {
 	case sel && focused:

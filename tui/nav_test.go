@@ -167,7 +167,7 @@ func TestPalette(t *testing.T) {
 		}
 	}
 	typeText(t, m, "srt")
-	if r := m.palette.list.selected(); r == nil || !strings.Contains(r.text, "sort") {
+	if r := m.palette.list.selected(); r == nil || !strings.Contains(strings.Join(r.cells, " "), "sort") {
 		t.Fatalf("fuzzy 'srt' does not put sort first:\n%s", plainView(m))
 	}
 	press(t, m, "enter")

@@ -100,6 +100,9 @@ func (m *model) openPalette() tea.Cmd {
 	p.input.Placeholder = placeholder(&m.sh.styles, "type to filter, enter runs")
 	steadyInput(&p.input)
 	p.list.empty = "no action matches"
+	// Best match first: no column is sorted.
+	p.list.cols = []column{{title: "Key", min: 3}, {title: "Action", min: 10, flex: true}, {title: "Command", min: 5, drop: 1}}
+	p.list.sortCol = -1
 	m.palette = p
 	m.sizePalette()
 	p.filter()
@@ -167,21 +170,18 @@ func (p *palette) filter() {
 	}
 	sort.SliceStable(hits, func(a, b int) bool { return hits[a].score > hits[b].score })
 	rows := make([]row, len(hits))
-	keyW := 0
-	for _, h := range hits {
-		keyW = max(keyW, textWidth(p.entries[h.i].key))
-	}
 	for j, h := range hits {
 		e := p.entries[h.i]
-		text := fit(e.key, keyW) + "  " + e.desc
+		name := ""
 		if e.name != "" {
-			text += "  :" + e.name
+			name = ":" + e.name
 		}
-		rows[j] = row{key: strconv.Itoa(h.i), text: text, hay: e.hay}
+		rows[j] = row{key: strconv.Itoa(h.i), cells: []string{e.key, e.desc, name}, hay: e.hay}
 	}
 	p.list.cursor, p.list.offset = 0, 0
-	p.list.rows = rows
-	p.list.applyFilter()
+	p.list.setRows(rows)
+	p.list.cursor = 0
+	p.list.clamp()
 }
 
 // fuzzyScore matches the letters of q in order anywhere in hay (case
