@@ -143,4 +143,3 @@ func (s *keystoreScreen) exportForm(e workspace.Entry) tea.Cmd {
 	}
 	return s.sh.host.openForm(f)
 }
-
