@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ type composerScreen struct {
 	focus   cField
 	editing bool
 
-	method   int
+	method   textinput.Model
 	url      textinput.Model
 	headers  textarea.Model
 	body     textarea.Model
@@ -69,6 +70,9 @@ type composerScreen struct {
 	profiles      workspace.ProfileSet
 	profilesStale bool
 	which         whichCache
+
+	// asSent shows the request as it will be sent instead of the form.
+	asSent bool
 
 	picking pickMode
 	pick    winList
@@ -93,11 +97,14 @@ type composerScreen struct {
 
 func newComposerScreen(sh *shared) *composerScreen {
 	s := &composerScreen{sh: sh, km: newComposerKeys(), profilesStale: true}
-	s.url = newInput("https://localhost:8443/")
-	s.sni = newInput("default: the URL's host")
-	s.timeout = newInput(defaultTimeout)
-	s.headers = newArea("Name: value, one per line")
-	s.body = newArea("request body")
+	st := &sh.styles
+	s.method = newInput(st, "GET")
+	s.method.CharLimit = 32
+	s.url = newInput(st, "https://localhost:8443/")
+	s.sni = newInput(st, "default: the URL's host")
+	s.timeout = newInput(st, defaultTimeout)
+	s.headers = newArea(st, "Name: value, one per line")
+	s.body = newArea(st, "request body")
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
 	steadyInput(&s.filter)
@@ -106,19 +113,19 @@ func newComposerScreen(sh *shared) *composerScreen {
 	return s
 }
 
-func newInput(placeholder string) textinput.Model {
+func newInput(st *styles, text string) textinput.Model {
 	in := textinput.New()
 	in.Prompt = ""
-	in.Placeholder = placeholder
+	in.Placeholder = placeholder(st, text)
 	in.CharLimit = 8192
 	steadyInput(&in)
 	return in
 }
 
-func newArea(placeholder string) textarea.Model {
+func newArea(st *styles, text string) textarea.Model {
 	a := textarea.New()
 	a.Prompt = ""
-	a.Placeholder = placeholder
+	a.Placeholder = placeholder(st, text)
 	a.ShowLineNumbers = false
 	a.CharLimit = 1 << 20
 	// ctrl+p is our probe key; the arrows still move between lines.
@@ -132,7 +139,7 @@ const defaultTimeout = "10s"
 
 // reset starts a new request: GET, system roots trusted, nothing else.
 func (s *composerScreen) reset() {
-	s.method = 0
+	s.method.SetValue(methods[0])
 	s.url.SetValue("")
 	s.headers.SetValue("")
 	s.body.SetValue("")
@@ -146,6 +153,7 @@ func (s *composerScreen) reset() {
 	s.verdicts = nil
 	s.focus = cfURL
 	s.editing = true
+	s.asSent = false
 	s.loadedName = ""
 	s.markClean()
 }
@@ -207,10 +215,8 @@ func (s *composerScreen) setEntries(all []workspace.Entry) {
 // from ("" for an attempt), which a save then offers.
 func (s *composerScreen) loadSpec(spec workspace.RequestSpec, name string) {
 	s.reset()
-	for i, m := range methods {
-		if strings.EqualFold(m, spec.Method) {
-			s.method = i
-		}
+	if m := strings.ToUpper(strings.TrimSpace(spec.Method)); m != "" {
+		s.method.SetValue(m)
 	}
 	s.url.SetValue(spec.URL)
 	s.headers.SetValue(strings.Join(spec.Headers, "\n"))
@@ -246,7 +252,7 @@ func versionIndex(v string) int {
 // spec is the request the form describes.
 func (s *composerScreen) spec(probe bool) workspace.RequestSpec {
 	sp := workspace.RequestSpec{
-		Method:      methods[s.method],
+		Method:      s.methodName(),
 		URL:         strings.TrimSpace(s.url.Value()),
 		Body:        s.body.Value(),
 		Probe:       probe,
@@ -288,6 +294,7 @@ func (s *composerScreen) focusCmd() tea.Cmd {
 	return nil
 }
 
+// isText reports whether f is typed into as soon as it has the focus.
 func (s *composerScreen) isText(f cField) bool {
 	switch f {
 	case cfURL, cfHeaders, cfBody, cfSNI, cfTimeout:
@@ -296,7 +303,21 @@ func (s *composerScreen) isText(f cField) bool {
 	return false
 }
 
+// editable reports whether enter on f types into it: the text fields, and
+// the method, which cycles the usual ones with ←/→ but takes any token
+// typed (PROPFIND, PURGE…).
+func (s *composerScreen) editable(f cField) bool { return s.isText(f) || f == cfMethod }
+
+// methodName is the method typed or chosen; GET when left empty.
+func (s *composerScreen) methodName() string {
+	if m := strings.ToUpper(strings.TrimSpace(s.method.Value())); m != "" {
+		return m
+	}
+	return methods[0]
+}
+
 func (s *composerScreen) blurAll() {
+	s.method.Blur()
 	s.url.Blur()
 	s.headers.Blur()
 	s.body.Blur()
@@ -307,6 +328,9 @@ func (s *composerScreen) blurAll() {
 func (s *composerScreen) focusInput() tea.Cmd {
 	s.blurAll()
 	switch s.focus {
+	case cfMethod:
+		s.method.CursorEnd()
+		return s.method.Focus()
 	case cfURL:
 		return s.url.Focus()
 	case cfHeaders:
@@ -376,8 +400,15 @@ func (s *composerScreen) update(msg tea.Msg) tea.Cmd {
 func (s *composerScreen) updateInput(msg tea.Msg) tea.Cmd {
 	var c tea.Cmd
 	switch s.focus {
+	case cfMethod:
+		s.method, c = s.method.Update(msg)
 	case cfURL:
+		was := targetOf(s.url.Value())
 		s.url, c = s.url.Update(msg)
+		if targetOf(s.url.Value()) != was {
+			// What a server accepted says nothing about another server.
+			s.verdicts = nil
+		}
 	case cfHeaders:
 		s.headers, c = s.headers.Update(msg)
 	case cfBody:
@@ -396,7 +427,11 @@ func (s *composerScreen) updateInput(msg tea.Msg) tea.Cmd {
 func (s *composerScreen) cycle(d int) {
 	switch s.focus {
 	case cfMethod:
-		s.method = (s.method + d + len(methods)) % len(methods)
+		cur := slices.Index(methods, s.methodName()) // -1 for a typed method: → starts at GET
+		if cur < 0 && d < 0 {
+			cur = 0
+		}
+		s.method.SetValue(methods[(cur+d+len(methods))%len(methods)])
 	case cfTLSMin:
 		s.tlsMin = (s.tlsMin + d + len(tlsVersions)) % len(tlsVersions)
 	case cfTLSMax:
@@ -425,4 +460,10 @@ func (s *composerScreen) identNames() []string {
 		out[i] = e.Name
 	}
 	return out
+}
+
+// targetOf is the host:port a URL (or a bare host:port) reaches.
+func targetOf(raw string) string {
+	h, p := hostPort(raw)
+	return strings.ToLower(h) + ":" + p
 }

@@ -1,9 +1,13 @@
 package tui
 
 import (
+	"errors"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/mtlswb/mtlswb/workspace"
 )
 
 // The composer's keys depend on the field in focus and on whether it is
@@ -15,6 +19,7 @@ type composerKeys struct {
 	Send, Probe, Save, SaveAs, Cancel key.Binding
 	Next, Prev, Edit, Leave           key.Binding
 	Cycle, Toggle, Choose, Step       key.Binding
+	AsSent, CloseSent, Curl, OpenSSL  key.Binding
 }
 
 func newComposerKeys() composerKeys {
@@ -30,6 +35,11 @@ func newComposerKeys() composerKeys {
 		Toggle: bind("space", "next value"),
 		Choose: bind("enter", "choose from list"),
 		Step:   bind("enter", "next value"),
+
+		AsSent:    bind("v", "view as sent"),
+		CloseSent: bindKeys("v/esc", "back to the form", "v", "esc"),
+		Curl:      bind("y", "copy as curl"),
+		OpenSSL:   bind("Y", "copy as openssl s_client"),
 	}
 }
 
@@ -48,6 +58,17 @@ func choice(f cField) bool {
 func (s *composerScreen) keysNow() composerKeys {
 	k := s.km
 	f := s.focus
+	k.AsSent = on(k.AsSent, !s.editing && !s.asSent)
+	k.CloseSent = on(k.CloseSent, s.asSent && !s.sending)
+	k.Curl = on(k.Curl, !s.editing)
+	k.OpenSSL = on(k.OpenSSL, !s.editing)
+	if s.asSent {
+		for _, b := range []*key.Binding{&k.Next, &k.Prev, &k.Edit, &k.Leave, &k.Cycle, &k.Toggle, &k.Choose, &k.Step} {
+			b.SetEnabled(false)
+		}
+		k.Cancel = on(k.Cancel, s.sending)
+		return k
+	}
 	switch {
 	case s.editing && multiLine(f):
 		k.Next = bind("tab", "next field")
@@ -61,11 +82,14 @@ func (s *composerScreen) keysNow() composerKeys {
 	}
 	k.Cancel = on(k.Cancel, s.sending)
 	k.Leave = on(k.Leave, s.editing && !s.sending)
-	k.Edit = on(k.Edit, !s.editing && s.isText(f))
+	k.Edit = on(k.Edit, !s.editing && s.editable(f))
+	if f == cfMethod {
+		k.Edit = said(k.Edit, "type a method")
+	}
 	k.Cycle = on(k.Cycle, !s.editing && choice(f))
 	k.Toggle = on(k.Toggle, !s.editing && choice(f))
 	k.Choose = on(k.Choose, !s.editing && (f == cfIdentity || f == cfTrust))
-	k.Step = on(k.Step, !s.editing && choice(f) && f != cfIdentity && f != cfTrust)
+	k.Step = on(k.Step, !s.editing && choice(f) && f != cfIdentity && f != cfTrust && f != cfMethod)
 	if f == cfTrust {
 		k.Cycle = said(k.Cycle, "system roots on/off")
 		k.Toggle = said(k.Toggle, "system roots on/off")
@@ -81,15 +105,29 @@ func (s *composerScreen) keys() keySet {
 	}
 	k := s.keysNow()
 	return keySet{
-		short: []key.Binding{k.Send, k.Probe, k.Cancel, k.Edit, k.Choose, k.Cycle, k.Step, k.Leave, k.Next, k.Save},
+		short: []key.Binding{k.CloseSent, k.Send, k.Probe, k.Cancel, k.Edit, k.Choose, k.Cycle, k.Step, k.Leave, k.Next, k.Save, k.AsSent},
 		full: [][]key.Binding{
-			{k.Send, k.Probe, k.Cancel, k.Save, k.SaveAs},
+			{k.Send, k.Probe, k.Cancel, k.Save, k.SaveAs, k.AsSent, k.CloseSent, k.Curl, k.OpenSSL},
 			{k.Next, k.Prev, k.Edit, k.Leave, k.Choose, k.Cycle, k.Toggle, k.Step},
 		},
 	}
 }
 
-func (s *composerScreen) commands() []command { return nil }
+// commands name the composer's actions for the palette (:save, :curl…).
+func (s *composerScreen) commands() []command {
+	k := s.keysNow()
+	var out []command
+	for _, c := range []struct {
+		name string
+		b    key.Binding
+	}{{"save", k.Save}, {"saveas", k.SaveAs}, {"send", k.Send}, {"probe", k.Probe}, {"sent", k.AsSent},
+		{"curl", k.Curl}, {"openssl", k.OpenSSL}} {
+		if c.b.Enabled() {
+			out = append(out, command{name: c.name, desc: c.b.Help().Desc, key: c.b.Keys()[0]})
+		}
+	}
+	return out
+}
 
 func (s *composerScreen) updateForm(msg tea.Msg) tea.Cmd {
 	if t, ok := msg.(spinner.TickMsg); ok {
@@ -115,6 +153,16 @@ func (s *composerScreen) updateForm(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, k.Cancel):
 		s.cancelSend()
 		return nil
+	case key.Matches(km, k.AsSent):
+		s.asSent = true
+		return nil
+	case key.Matches(km, k.CloseSent):
+		s.asSent = false
+		return nil
+	case key.Matches(km, k.Curl):
+		return s.copyAs("curl", curlCommand)
+	case key.Matches(km, k.OpenSSL):
+		return s.copyAs("openssl s_client", opensslCommand)
 	case key.Matches(km, k.Leave):
 		s.stopTyping()
 		return nil
@@ -151,4 +199,20 @@ func (s *composerScreen) updateForm(msg tea.Msg) tea.Cmd {
 func (s *composerScreen) stopTyping() {
 	s.editing = false
 	s.blurAll()
+	s.method.SetValue(s.methodName())
+}
+
+// copyAs puts the request as a command line on the clipboard (OSC 52).
+func (s *composerScreen) copyAs(what string, render func(workspace.RequestSpec) string) tea.Cmd {
+	spec, _ := s.effective()
+	if spec.URL == "" {
+		s.sh.host.setError(errors.New("the URL is empty: there is nothing to copy yet"))
+		return nil
+	}
+	note := ""
+	if spec.Identity != "" {
+		note = "; it names the identity's file: export it first (the comment says how)"
+	}
+	s.sh.host.setInfo("copied the request as " + what + " (OSC 52)" + note)
+	return tea.SetClipboard(render(spec))
 }

@@ -3,6 +3,8 @@ package tui
 import (
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
@@ -66,10 +68,64 @@ func (s *composerScreen) preflight() (present string, warns []string) {
 	if s.tlsMin == 2 && s.tlsMax == 1 {
 		warns = append(warns, "TLS min 1.3 is above max 1.2: no version can be negotiated")
 	}
+	if !isToken(spec.Method) {
+		warns = append(warns, "method "+safetext.Line(spec.Method)+" is not an HTTP method token (letters, digits and !#$%&'*+-.^_`|~)")
+	}
 	if spec.Timeout != "" {
 		if _, err := time.ParseDuration(spec.Timeout); err != nil {
 			warns = append(warns, "timeout "+safetext.Line(spec.Timeout)+" is not a duration like 10s")
 		}
 	}
 	return present, warns
+}
+
+// isToken reports whether s is an RFC 9110 token, as a method must be.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("!#$%&'*+-.^_`|~", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// effective is the request as it will go: the form with the matching
+// profile applied, and the name of that profile ("" when none applies).
+func (s *composerScreen) effective() (workspace.RequestSpec, string) {
+	form := s.spec(false)
+	spec, using, err := s.withProfile(form)
+	if err != nil || using == "" {
+		return form, ""
+	}
+	sel, _ := s.selection()
+	return spec, sel.Profile
+}
+
+// trustLine says what the server's chain will be checked against: the
+// form's choice, or the profile's when the form leaves trust alone.
+func (s *composerScreen) trustLine() string {
+	st := &s.sh.styles
+	eff, profile := s.effective()
+	var parts []string
+	if eff.SystemRoots {
+		parts = append(parts, "system roots")
+	}
+	for _, c := range eff.CAs {
+		parts = append(parts, safetext.Line(c))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing")
+	}
+	line := strings.Join(parts, ", ")
+	form := s.spec(false)
+	if profile != "" && (eff.SystemRoots != form.SystemRoots || !slices.Equal(eff.CAs, form.CAs)) {
+		line += st.dim.Render("  (from profile " + safetext.Line(profile) + ")")
+	}
+	return line + st.dim.Render("  (enter to choose)")
 }

@@ -20,6 +20,9 @@ func (s *composerScreen) view() string {
 		s.filter.SetWidth(max(s.w-4, 4))
 		return st.title.Render(title) + "\n" + s.filter.View() + "\n" + s.pick.view(st, true) + "\n" + st.dim.Render(s.pick.position())
 	}
+	if s.asSent {
+		return s.sentView()
+	}
 	var lines []string
 	add := func(block string) { lines = append(lines, strings.Split(block, "\n")...) }
 	add(s.titleLine())
@@ -84,7 +87,10 @@ func (s *composerScreen) fieldLine(f cField) string {
 	var val string
 	switch f {
 	case cfMethod:
-		val = "◂ " + methods[s.method] + " ▸"
+		val = "◂ " + safetext.Line(s.methodName()) + " ▸"
+		if s.editing && s.focus == cfMethod {
+			val = s.method.View()
+		}
 	case cfURL:
 		val = s.url.View()
 	case cfHeaders:
@@ -123,19 +129,7 @@ func (s *composerScreen) fieldLine(f cField) string {
 			val += st.dim.Render(fmt.Sprintf("  (%d accepted, enter lists)", n))
 		}
 	case cfTrust:
-		var parts []string
-		if s.systemRoots {
-			parts = append(parts, "system roots")
-		}
-		for _, c := range s.caList {
-			if s.cas[c.Name] {
-				parts = append(parts, safetext.Line(c.Name))
-			}
-		}
-		if len(parts) == 0 {
-			parts = append(parts, "nothing")
-		}
-		val = strings.Join(parts, ", ") + st.dim.Render("  (enter to choose)")
+		val = s.trustLine()
 	case cfSNI:
 		val = s.sni.View()
 	case cfTLSMin:

@@ -47,6 +47,8 @@ var focusStates = []focusState{
 	{name: "composer URL typing", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x"}, typing: true},
 	{name: "composer URL", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "esc"}},
 	{name: "composer method", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "esc", "up"}},
+	{name: "composer method typing", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "esc", "up", "enter"}, typing: true},
+	{name: "composer as sent", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "esc", "v"}},
 	{name: "composer headers typing", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "tab", "a"}, typing: true},
 	{name: "composer identity", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "tab", "tab", "tab"}},
 	{name: "composer trust", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "tab", "tab", "tab", "tab"}},

@@ -25,10 +25,10 @@ const wideLayout = 100
 
 type keystoreKeys struct {
 	listKeys
-	Filter, Sort, Open, Pane, Back, Clear   key.Binding
-	Import, Issue, Rename, Delete, Export   key.Binding
-	Copy, Token                             key.Binding
-	FilterApply, FilterCancel, FilterToList key.Binding
+	Filter, Sort, Open, Pane, Back, Clear        key.Binding
+	Import, Issue, NewCA, Rename, Delete, Export key.Binding
+	Copy, Token                                  key.Binding
+	FilterApply, FilterCancel, FilterToList      key.Binding
 }
 
 func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
@@ -42,6 +42,7 @@ func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
 		Clear:        bind("esc", "clear filter"),
 		Import:       bind("i", "import"),
 		Issue:        bind("+", "issue from CA"),
+		NewCA:        bind("N", "new CA"),
 		Rename:       bind("r", "rename"),
 		Delete:       bind("d", "delete"),
 		Export:       bind("e", "export"),
@@ -53,6 +54,7 @@ func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
 	}
 	if kind != workspace.KindCA {
 		k.Issue.SetEnabled(false)
+		k.NewCA.SetEnabled(false)
 	} else {
 		k.Token.SetEnabled(false)
 	}
@@ -68,7 +70,7 @@ func (s *keystoreScreen) keysNow() keystoreKeys {
 	if s.filtering {
 		k.listKeys = k.listKeys.off()
 		for _, b := range []*key.Binding{&k.Filter, &k.Sort, &k.Open, &k.Pane, &k.Back, &k.Clear, &k.Import, &k.Issue,
-			&k.Rename, &k.Delete, &k.Export, &k.Copy, &k.Token} {
+			&k.NewCA, &k.Rename, &k.Delete, &k.Export, &k.Copy, &k.Token} {
 			b.SetEnabled(false)
 		}
 		return k
@@ -113,21 +115,27 @@ func (s *keystoreScreen) keys() keySet {
 			full: [][]key.Binding{
 				k.listKeys.help(),
 				{k.Back, k.Pane},
-				{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
+				{k.Import, k.Issue, k.NewCA, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
 			},
 		}
 	}
 	return keySet{
-		short: []key.Binding{k.Filter, k.Open, k.Import, k.Issue, k.Export, k.Delete, k.Rename, k.Copy, k.Token},
+		short: []key.Binding{k.Filter, k.Open, k.Import, k.Issue, k.NewCA, k.Export, k.Delete, k.Rename, k.Copy, k.Token},
 		full: [][]key.Binding{
 			k.listKeys.help(),
 			{k.Filter, k.Clear, k.Sort, k.Open, k.Pane},
-			{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
+			{k.Import, k.Issue, k.NewCA, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
 		},
 	}
 }
 
-func (s *keystoreScreen) commands() []command { return nil }
+func (s *keystoreScreen) commands() []command {
+	k := s.keysNow()
+	if !k.NewCA.Enabled() {
+		return nil
+	}
+	return []command{{name: "ca", desc: k.NewCA.Help().Desc, key: "N"}}
+}
 
 type ksFocus int
 
@@ -449,6 +457,8 @@ func (s *keystoreScreen) actionKey(msg tea.KeyPressMsg) tea.Cmd {
 		return s.importForm()
 	case key.Matches(msg, k.Issue):
 		return s.issueForm()
+	case key.Matches(msg, k.NewCA):
+		return s.newCAForm()
 	}
 	e, ok := s.selectedEntry()
 	if !ok {

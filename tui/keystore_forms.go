@@ -143,3 +143,70 @@ func (s *keystoreScreen) exportForm(e workspace.Entry) tea.Cmd {
 	}
 	return s.sh.host.openForm(f)
 }
+
+// newCAForm is `mtlswb pki ca` as a form: a root, or an intermediate under
+// a workspace CA that holds its key.
+func (s *keystoreScreen) newCAForm() tea.Cmd {
+	parents := []string{"(none: a root)"}
+	for _, e := range s.mine {
+		if e.HasKey {
+			parents = append(parents, e.Name)
+		}
+	}
+	keyTypes := make([]string, len(pki.KeyTypes))
+	for i, kt := range pki.KeyTypes {
+		keyTypes[i] = string(kt)
+	}
+	f := newForm("New CA", "Like `mtlswb pki ca`: a root, or an intermediate signed by a workspace CA. Its key is stored sealed in the workspace.")
+	f.addText("Name", "", "record name, e.g. team-ca").
+		addText("Common name", "", "subject CN").
+		addChoice("Parent", parents...).
+		addText("Days", "3650", "").
+		addChoice("Key", keyTypes...).
+		addText("Path length", "", "default: 1 for a root, 0 below a parent")
+	host, store := s.sh.host, s.sh.store
+	f.submit = func(v []string) (tea.Cmd, error) {
+		name, cn := strings.TrimSpace(v[0]), strings.TrimSpace(v[1])
+		if err := workspace.ValidateName(name); err != nil {
+			return nil, err
+		}
+		if cn == "" {
+			return nil, errors.New("a CA needs a common name: type the CN its certificates will show as issuer")
+		}
+		parent := v[2]
+		if parent == parents[0] {
+			parent = ""
+		}
+		days, err := strconv.Atoi(strings.TrimSpace(v[3]))
+		if err != nil || days <= 0 {
+			return nil, fmt.Errorf("days %q is not a positive whole number", safetext.Line(v[3]))
+		}
+		spec := pki.Spec{CN: cn, Days: days, Key: pki.KeyType(v[4]), MaxPathLen: 1}
+		if parent != "" {
+			spec.MaxPathLen = 0
+		}
+		if pl := strings.TrimSpace(v[5]); pl != "" {
+			n, err := strconv.Atoi(pl)
+			if err != nil || n < -1 {
+				return nil, fmt.Errorf("path length %q is not a whole number (-1 for unlimited)", safetext.Line(pl))
+			}
+			spec.MaxPathLen = n
+		}
+		return host.withKeys(func(keys *workspace.Keys) tea.Cmd { return newCACmd(store, keys, name, parent, spec) }), nil
+	}
+	return s.sh.host.openForm(f)
+}
+
+func newCACmd(s *workspace.Store, keys *workspace.Keys, name, parent string, spec pki.Spec) tea.Cmd {
+	return func() tea.Msg {
+		e, err := s.NewCA(keys, name, parent, spec)
+		if err != nil {
+			return errMsg{err: err}
+		}
+		what := "root CA"
+		if parent != "" {
+			what = "intermediate CA under " + parent
+		}
+		return actionDoneMsg{info: fmt.Sprintf("created %s %s (CN=%s)", what, e.Name, e.SubjectCN), select_: e.Name}
+	}
+}

@@ -71,8 +71,13 @@ func (m *model) openPalette() tea.Cmd {
 		entries = append(entries, e)
 	}
 	for _, c := range m.active().commands() {
-		c := c
-		add(paletteEntry{name: c.name, desc: c.desc, key: c.key, run: c.run})
+		run := c.run
+		if c.key != "" {
+			// A command with a key is that key, pressed.
+			k := c.key
+			run = func() tea.Cmd { return m.handleKey(keyPress(k)) }
+		}
+		add(paletteEntry{name: c.name, desc: c.desc, key: c.key, run: run})
 	}
 	replay := func(b key.Binding) {
 		if !b.Enabled() || len(b.Keys()) == 0 {
