@@ -64,7 +64,10 @@ type styles struct {
 	helpKey   lipgloss.Style
 	helpDesc  lipgloss.Style
 	helpSep   lipgloss.Style
-	bar       []lipgloss.Style
+	// JSON bodies: keys, strings, numbers, literals (true, false, null).
+	jsonKey, jsonString, jsonNumber, jsonLiteral lipgloss.Style
+	match                                        lipgloss.Style
+	bar                                          []lipgloss.Style
 }
 
 func newStyles(isDark, plain bool) styles {
@@ -72,7 +75,7 @@ func newStyles(isDark, plain bool) styles {
 		s := lipgloss.NewStyle()
 		st := styles{plain: true, title: s, tab: s, tabActive: s, selected: s, dim: s, label: s, ok: s, warn: s,
 			bad: s, loud: s, border: s, focus: s, key: s, errLine: s, info: s,
-			helpKey: s, helpDesc: s, helpSep: s}
+			helpKey: s, helpDesc: s, helpSep: s, jsonKey: s, jsonString: s, jsonNumber: s, jsonLiteral: s, match: s}
 		st.bar = []lipgloss.Style{s, s, s, s, s, s}
 		return st
 	}
@@ -99,6 +102,12 @@ func newStyles(isDark, plain bool) styles {
 		helpKey:   base.Foreground(c("#4A4A4A", "#A8A8A8")),
 		helpDesc:  base.Foreground(c("#6B6B6B", "#8A8A8A")),
 		helpSep:   base.Foreground(c("#6B6B6B", "#8A8A8A")),
+
+		jsonKey:     base.Foreground(accent),
+		jsonString:  base.Foreground(c("#11772E", "#5AD37A")),
+		jsonNumber:  base.Foreground(c("#0B5CAD", "#6CB6FF")),
+		jsonLiteral: base.Foreground(c("#8A5A00", "#F2C14E")),
+		match:       base.Bold(true).Foreground(c("#FFFFFF", "#1A1A1A")).Background(c("#8A5A00", "#F2C14E")),
 	}
 	for _, col := range []string{"#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#B07AA1"} {
 		st.bar = append(st.bar, base.Foreground(lipgloss.Color(col)))

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -54,6 +55,7 @@ var tabNames = []string{"Verdict", "Timing", "Handshake", "Server chain", "Respo
 
 type inspectorKeys struct {
 	NextTab, PrevTab, Up, Down, PageUp, PageDown, Top, Bottom, Resend, Edit key.Binding
+	Search, NextMatch, PrevMatch, ClearSearch, SearchApply, SearchCancel    key.Binding
 }
 
 func newInspectorKeys() inspectorKeys {
@@ -68,24 +70,51 @@ func newInspectorKeys() inspectorKeys {
 		Bottom:   bindKeys("G/end", "bottom", "end", "G"),
 		Resend:   resendKey(),
 		Edit:     editKey(),
+
+		Search:       bind("/", "search"),
+		NextMatch:    bind("n", "next match"),
+		PrevMatch:    bind("N", "previous match"),
+		ClearSearch:  bind("esc", "clear search"),
+		SearchApply:  bind("enter", "search"),
+		SearchCancel: bind("esc", "cancel search"),
 	}
 }
 
 // keysNow: a comparison has no tabs and nothing to send again.
 func (s *inspectorScreen) keysNow() inspectorKeys {
 	k := s.km
+	if s.searching {
+		for _, b := range []*key.Binding{&k.NextTab, &k.PrevTab, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom,
+			&k.Resend, &k.Edit, &k.Search, &k.NextMatch, &k.PrevMatch, &k.ClearSearch} {
+			b.SetEnabled(false)
+		}
+		return k
+	}
+	k.SearchApply.SetEnabled(false)
+	k.SearchCancel.SetEnabled(false)
 	single := s.report != nil && s.cmp == nil
-	for _, b := range []*key.Binding{&k.NextTab, &k.PrevTab, &k.Resend, &k.Edit} {
+	for _, b := range []*key.Binding{&k.NextTab, &k.PrevTab, &k.Resend, &k.Edit, &k.Search} {
 		*b = on(*b, single)
 	}
+	k.NextMatch = on(k.NextMatch, len(s.matches) > 1)
+	k.PrevMatch = on(k.PrevMatch, len(s.matches) > 1)
+	k.ClearSearch = on(k.ClearSearch, s.query != "")
 	return k
 }
 
 func (s *inspectorScreen) keys() keySet {
 	k := s.keysNow()
+	if s.searching {
+		all := []key.Binding{k.SearchApply, k.SearchCancel}
+		return keySet{short: all, full: [][]key.Binding{all}}
+	}
 	return keySet{
-		short: []key.Binding{k.NextTab, k.Down, k.Up, k.Resend, k.Edit},
-		full:  [][]key.Binding{{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Resend, k.Edit}},
+		short: []key.Binding{k.NextTab, k.Down, k.Up, k.Search, k.NextMatch, k.ClearSearch, k.Resend, k.Edit},
+		full: [][]key.Binding{
+			{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{k.Search, k.NextMatch, k.PrevMatch, k.ClearSearch},
+			{k.Resend, k.Edit},
+		},
 	}
 }
 
@@ -101,21 +130,34 @@ type inspectorScreen struct {
 	tab    inspTab
 	cmp    *[2]attempt
 	vp     viewport.Model
-	w, h   int
+
+	// Search: query is what was searched, matches the lines holding it,
+	// at is the match shown.
+	searching bool
+	search    textinput.Model
+	query     string
+	matches   []int
+	at        int
+	w, h      int
 }
 
 func newInspectorScreen(sh *shared) *inspectorScreen {
-	return &inspectorScreen{sh: sh, km: newInspectorKeys(), vp: viewport.New()}
+	s := &inspectorScreen{sh: sh, km: newInspectorKeys(), vp: viewport.New()}
+	s.search = textinput.New()
+	s.search.Prompt = "/ "
+	s.search.Placeholder = placeholder(&sh.styles, "search this tab")
+	steadyInput(&s.search)
+	return s
 }
 
-func (s *inspectorScreen) typing() bool    { return false }
+func (s *inspectorScreen) typing() bool    { return s.searching }
 func (s *inspectorScreen) hasReport() bool { return s.report != nil || s.cmp != nil }
 func (s *inspectorScreen) restyle()        { s.render() }
 
 func (s *inspectorScreen) setSize(w, h int) {
 	s.w, s.h = w, h
 	s.vp.SetWidth(w)
-	s.vp.SetHeight(max(h-2, 1))
+	s.vp.SetHeight(max(h-3, 1)) // tabs, target, and the scroll or search line
 	s.render()
 }
 
@@ -123,6 +165,7 @@ func (s *inspectorScreen) setSize(w, h int) {
 // the response.
 func (s *inspectorScreen) setReport(r tlsengine.Report, spec workspace.RequestSpec, live bool) {
 	s.report, s.spec, s.live, s.cmp = &r, spec, live, nil
+	s.query, s.searching = "", false
 	s.tab = tabVerdict
 	if r.OK && r.HTTP != nil {
 		s.tab = tabResponse
@@ -133,6 +176,7 @@ func (s *inspectorScreen) setReport(r tlsengine.Report, spec workspace.RequestSp
 
 func (s *inspectorScreen) setCompare(a, b attempt) {
 	s.cmp = &[2]attempt{a, b}
+	s.query, s.searching = "", false
 	s.render()
 	s.vp.GotoTop()
 }
@@ -140,18 +184,40 @@ func (s *inspectorScreen) setCompare(a, b attempt) {
 func (s *inspectorScreen) update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
+		if s.searching {
+			var c tea.Cmd
+			s.search, c = s.search.Update(msg)
+			return c
+		}
 		return nil
 	}
 	k := s.keysNow()
+	if s.searching {
+		return s.updateSearch(km, k)
+	}
 	switch {
 	case key.Matches(km, k.NextTab):
 		s.tab = (s.tab + 1) % tabCount
 		s.render()
 		s.vp.GotoTop()
+		s.firstMatch()
 	case key.Matches(km, k.PrevTab):
 		s.tab = (s.tab + tabCount - 1) % tabCount
 		s.render()
 		s.vp.GotoTop()
+		s.firstMatch()
+	case key.Matches(km, k.Search):
+		s.searching = true
+		s.search.SetValue(s.query)
+		s.search.CursorEnd()
+		return s.search.Focus()
+	case key.Matches(km, k.NextMatch):
+		s.jump(1)
+	case key.Matches(km, k.PrevMatch):
+		s.jump(-1)
+	case key.Matches(km, k.ClearSearch):
+		s.query = ""
+		s.render()
 	case key.Matches(km, k.Up):
 		s.vp.ScrollUp(1)
 	case key.Matches(km, k.Down):
@@ -182,14 +248,14 @@ func (s *inspectorScreen) render() {
 	case s.cmp != nil:
 		s.vp.SetContent(renderCompare(&s.sh.styles, s.cmp[0], s.cmp[1], s.w))
 	case s.report != nil:
-		s.vp.SetContent(s.renderTab())
+		s.vp.SetContent(s.highlight(s.renderTab()))
 	}
 }
 
 func (s *inspectorScreen) view() string {
 	st := &s.sh.styles
 	if s.cmp != nil {
-		return st.title.Render("Compare two attempts") + "\n\n" + s.vp.View()
+		return st.title.Render("Compare two attempts") + "\n" + s.vp.View() + "\n" + st.dim.Render(cut(scrollNote(&s.vp), s.w))
 	}
 	if s.report == nil {
 		return st.dim.Render("no result yet: compose a request (3) and send it with ctrl+s")
@@ -210,7 +276,7 @@ func (s *inspectorScreen) view() string {
 	if s.report.Request.Probe {
 		target = "probe " + target
 	}
-	return cut(head, s.w) + "\n" + st.dim.Render(cut(target, s.w)) + "\n" + s.vp.View()
+	return cut(head, s.w) + "\n" + st.dim.Render(cut(target, s.w)) + "\n" + s.vp.View() + "\n" + s.footLine()
 }
 
 func (s *inspectorScreen) renderTab() string {
@@ -221,7 +287,7 @@ func (s *inspectorScreen) renderTab() string {
 	case tabVerdict:
 		return renderVerdict(st, r, w)
 	case tabTiming:
-		return renderTiming(st, r.Timing, w)
+		return renderTiming(st, r, w)
 	case tabHandshake:
 		return renderHandshake(st, r, w)
 	case tabChain:

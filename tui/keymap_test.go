@@ -58,6 +58,8 @@ var focusStates = []focusState{
 	{name: "trust picker filtered", w: 100, h: 20, setup: []string{"3", "tab", "tab", "tab", "tab", "enter", "t", "down"}, typing: true},
 	{name: "inspector", w: 100, h: 20, setup: []string{"4", "enter", "down"}},
 	{name: "inspector failure", w: 100, h: 20, setup: []string{"4", "down", "enter", "down"}},
+	{name: "inspector search typing", w: 100, h: 20, setup: []string{"4", "enter", "/", "i"}, typing: true},
+	{name: "inspector search", w: 100, h: 20, setup: []string{"4", "enter", "/", "i", "d", "enter"}},
 	{name: "compare", w: 100, h: 12, setup: []string{"4", "m", "down", "=", "down"}},
 	{name: "rename form", w: 100, h: 20, setup: []string{"r"}, typing: true},
 	{name: "import form choice", w: 100, h: 20, setup: []string{"i", "down", "down"}},

@@ -83,7 +83,18 @@ func (ks keySet) uses(k string) bool {
 // there is somewhere to go and the screen has no use for it.
 func (m *model) globalNow() globalKeys {
 	gk := m.sh.keys
-	gk.Back = on(gk.Back, len(m.trail) > 0 && !m.active().keys().uses("esc"))
+	ks := m.active().keys()
+	// A key the screen uses now is the screen's (n is "next match" while
+	// a search shows, "new request" otherwise).
+	for _, b := range []*key.Binding{&gk.Identities, &gk.CAs, &gk.Composer, &gk.History, &gk.Help, &gk.Palette,
+		&gk.Quit, &gk.Lock, &gk.NewRequest} {
+		for _, k := range b.Keys() {
+			if ks.uses(k) {
+				b.SetEnabled(false)
+			}
+		}
+	}
+	gk.Back = on(gk.Back, len(m.trail) > 0 && !ks.uses("esc"))
 	// The key of the page shown would do nothing.
 	gk.Identities = on(gk.Identities, m.page != pageIdentities)
 	gk.CAs = on(gk.CAs, m.page != pageCAs)
