@@ -23,30 +23,42 @@ func (s *composerScreen) view() string {
 	if s.asSent {
 		return s.sentView()
 	}
-	var lines []string
-	add := func(block string) { lines = append(lines, strings.Split(block, "\n")...) }
-	add(s.titleLine())
-	top, bottom := 0, 0
+	lines, top, bottom, _ := s.formLines()
+	return strings.Join(windowLines(st, lines, top, bottom, s.h), "\n")
+}
+
+// formLines is the form line by line: top and bottom are the lines of the
+// field in focus (or of the progress line while sending), fieldOf says
+// which field each line belongs to (cfCount for none).
+func (s *composerScreen) formLines() (lines []string, top, bottom int, fieldOf []cField) {
+	st := &s.sh.styles
+	add := func(block string, f cField) {
+		for _, l := range strings.Split(block, "\n") {
+			lines = append(lines, l)
+			fieldOf = append(fieldOf, f)
+		}
+	}
+	add(s.titleLine(), cfCount)
 	for f := cfMethod; f < cfCount; f++ {
 		if f == s.focus {
 			top = len(lines)
 		}
-		add(s.fieldLine(f))
+		add(s.fieldLine(f), f)
 		if f == s.focus {
 			bottom = len(lines) - 1
 		}
 	}
 	present, warns := s.preflight()
-	add(st.title.Render("Pre-flight"))
-	add(cut("→ presents "+present, s.w))
+	add(st.title.Render("Pre-flight"), cfCount)
+	add(cut("→ presents "+present, s.w), cfCount)
 	if which := s.whichLine(); which != "" {
-		add(st.dim.Render(cut("→ "+which, s.w)))
+		add(st.dim.Render(cut("→ "+which, s.w)), cfCount)
 	}
 	if s.insecure {
-		add(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)))
+		add(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)), cfCount)
 	}
 	for _, w := range warns {
-		add(st.warn.Render(cut("! "+w, s.w)))
+		add(st.warn.Render(cut("! "+w, s.w)), cfCount)
 	}
 	if s.sending {
 		verb := "sending"
@@ -54,11 +66,11 @@ func (s *composerScreen) view() string {
 			verb = "probing"
 		}
 		el := s.sh.now().Sub(s.started).Round(100 * time.Millisecond)
-		add(s.spin.View() + fmt.Sprintf(" %s … %s (esc cancels)", verb, el))
+		add(s.spin.View()+fmt.Sprintf(" %s … %s (esc cancels)", verb, el), cfCount)
 		// The progress line stays in view whatever has the focus.
 		top, bottom = len(lines)-1, len(lines)-1
 	}
-	return strings.Join(windowLines(st, lines, top, bottom, s.h), "\n")
+	return lines, top, bottom, fieldOf
 }
 
 // titleLine names the request: the saved request it was loaded from, and

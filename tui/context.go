@@ -81,20 +81,24 @@ func newStyles(isDark, plain bool) styles {
 	}
 	ld := lipgloss.LightDark(isDark)
 	c := func(light, dark string) color.Color { return ld(lipgloss.Color(light), lipgloss.Color(dark)) }
-	accent := c("#5A3FC0", "#A58BFF")
+	// Every pair here keeps a contrast of at least 3:1 on a light or a dark
+	// background in true colour, 256 colours and 16 (TestPaletteContrast);
+	// the dark accent is pink-violet because a 16-colour terminal turns a
+	// bluer violet into blue, which is unreadable on black.
+	accent := c("#5A3FC0", "#C792EA")
 	base := lipgloss.NewStyle()
 	st := styles{
 		title:     base.Bold(true).Foreground(accent),
 		tab:       base.Foreground(c("#6B6B6B", "#9A9A9A")),
 		tabActive: base.Bold(true).Foreground(c("#FFFFFF", "#1A1A1A")).Background(accent),
-		selected:  base.Bold(true).Foreground(c("#1A1A1A", "#FFFFFF")).Background(c("#D8D0FF", "#3E3470")),
+		selected:  base.Bold(true).Foreground(c("#1A1A1A", "#FFFFFF")).Background(c("#E8E8E8", "#3E3470")),
 		dim:       base.Foreground(c("#7A7A7A", "#8A8A8A")),
 		label:     base.Bold(true).Foreground(c("#3A3A3A", "#C8C8C8")),
 		ok:        base.Foreground(c("#11772E", "#5AD37A")),
 		warn:      base.Foreground(c("#8A5A00", "#F2C14E")),
 		bad:       base.Bold(true).Foreground(c("#B00020", "#FF6B6B")),
 		loud:      base.Bold(true).Foreground(c("#FFFFFF", "#FFFFFF")).Background(c("#B00020", "#C62828")),
-		border:    base.Foreground(c("#BBBBBB", "#555555")),
+		border:    base.Foreground(c("#8C8C8C", "#6B6B6B")),
 		focus:     base.Foreground(accent),
 		key:       base.Bold(true).Foreground(accent),
 		errLine:   base.Bold(true).Foreground(c("#B00020", "#FF6B6B")),
@@ -105,12 +109,14 @@ func newStyles(isDark, plain bool) styles {
 
 		jsonKey:     base.Foreground(accent),
 		jsonString:  base.Foreground(c("#11772E", "#5AD37A")),
-		jsonNumber:  base.Foreground(c("#0B5CAD", "#6CB6FF")),
+		jsonNumber:  base.Foreground(c("#0B5CAD", "#4DB6AC")),
 		jsonLiteral: base.Foreground(c("#8A5A00", "#F2C14E")),
 		match:       base.Bold(true).Foreground(c("#FFFFFF", "#1A1A1A")).Background(c("#8A5A00", "#F2C14E")),
 	}
-	for _, col := range []string{"#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#B07AA1"} {
-		st.bar = append(st.bar, base.Foreground(lipgloss.Color(col)))
+	light := []string{"#1565C0", "#E65100", "#BF360C", "#00838F", "#2E7D32", "#8E24AA"}
+	dark := []string{"#4DB6AC", "#FFB74D", "#E57373", "#9E9E9E", "#66BB6A", "#C792EA"}
+	for i := range light {
+		st.bar = append(st.bar, base.Foreground(c(light[i], dark[i])))
 	}
 	return st
 }

@@ -261,8 +261,10 @@ func helpName(keys []string) string {
 
 func (f *form) keySet() keySet {
 	k := f.keys()
-	all := []key.Binding{k.Yes, k.No, k.Enter, k.Tab, k.Down, k.Prev, k.Cycle, k.Cancel}
-	return keySet{short: all, full: [][]key.Binding{all}}
+	return keySet{
+		short: []key.Binding{k.Yes, k.No, k.Enter, k.Cycle, k.Cancel, k.Tab, k.Prev},
+		full:  [][]key.Binding{{k.Yes, k.No, k.Enter, k.Tab, k.Down, k.Prev, k.Cycle, k.Cancel}},
+	}
 }
 
 func (f *form) update(msg tea.Msg) (done bool, cmd tea.Cmd) {
@@ -374,6 +376,9 @@ func (f *form) view(st *styles, width, height int) string {
 		if fl.kind == fieldChoice {
 			val = cut("◂ "+fl.value()+" ▸", max(w-labelW-4, 4))
 		} else {
+			if st.plain && fl.input.Placeholder != "" && !strings.HasPrefix(fl.input.Placeholder, "‹") {
+				fl.input.Placeholder = placeholder(st, fl.input.Placeholder)
+			}
 			fl.input.SetWidth(max(w-labelW-5, 4))
 			val = fl.input.View()
 		}
@@ -394,6 +399,27 @@ func (f *form) view(st *styles, width, height int) string {
 	return strings.Join(windowLines(st, lines, focusLine, focusLine, height), "\n")
 }
 
+// windowStart is the first of n lines a window of h shows so that lines
+// top to bottom are in view with a line of context, clear of the markers;
+// a block taller than the window shows its first lines.
+func windowStart(n, top, bottom, h int) int {
+	if h <= 0 || n <= h {
+		return 0
+	}
+	if h < 3 {
+		return min(max(top-h+1, 0), n-h)
+	}
+	bottom = min(max(bottom, top), top+h-3)
+	lo := 0
+	if bottom+2 > h {
+		lo = min(bottom+2-h, n-h)
+	}
+	if lo > 0 && lo >= top {
+		lo = max(top-1, 0)
+	}
+	return lo
+}
+
 // windowLines shows at most h of lines, keeping lines top to bottom (the
 // field in focus) in view, and saying on the first and last line shown
 // when more lies above or below.
@@ -401,19 +427,9 @@ func windowLines(st *styles, lines []string, top, bottom, h int) []string {
 	if h <= 0 || len(lines) <= h {
 		return lines
 	}
+	lo := windowStart(len(lines), top, bottom, h)
 	if h < 3 {
-		lo := min(max(top-h+1, 0), len(lines)-h)
 		return lines[lo : lo+h]
-	}
-	// The focused lines and one of context stay clear of the markers; a
-	// field taller than the window shows its first lines.
-	bottom = min(max(bottom, top), top+h-3)
-	lo := 0
-	if bottom+2 > h {
-		lo = min(bottom+2-h, len(lines)-h)
-	}
-	if lo > 0 && lo >= top {
-		lo = max(top-1, 0)
 	}
 	out := append([]string(nil), lines[lo:lo+h]...)
 	if lo > 0 {

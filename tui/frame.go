@@ -64,6 +64,9 @@ func (m *model) tabBar() string {
 func (m *model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
+	// Clicks and the wheel; cell motion reports no bare movement, so an
+	// idle mouse costs nothing.
+	v.MouseMode = tea.MouseModeCellMotion
 	// The window title is left alone: a title set here is blanked, not
 	// restored, on exit by terminals that do not stack titles.
 	return v

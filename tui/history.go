@@ -396,7 +396,7 @@ func compareCmd(s *workspace.Store, marked, other uint64) tea.Cmd {
 func (s *historyScreen) view() string {
 	st := &s.sh.styles
 	tab := func(name string, p histPane, n int) string {
-		label := fmt.Sprintf(" %s (%d) ", name, n)
+		label := fmtPaneTab(name, n)
 		if s.pane == p {
 			label = "[" + strings.TrimSpace(label) + "]"
 			return st.tabActive.Render(label)
@@ -420,3 +420,6 @@ func (s *historyScreen) view() string {
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, cut(head, s.w), l.view(st, true), foot)
 }
+
+// fmtPaneTab is a pane's tab label, as wide as when it is the active one.
+func fmtPaneTab(name string, n int) string { return fmt.Sprintf(" %s (%d) ", name, n) }

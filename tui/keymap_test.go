@@ -100,9 +100,13 @@ func textKey(k string) bool {
 // the load: the workspace's answers are read once and replayed.
 type keyLab struct {
 	t      *testing.T
+	ws     *testWorkspace
 	path   string
 	loaded []tea.Msg
 }
+
+// mask hides the random values of the lab's workspace (see testWorkspace).
+func (l *keyLab) mask(s string) string { return l.ws.mask(s) }
 
 func newKeyLab(t *testing.T) *keyLab {
 	ws := newTestWorkspace(t, false)
@@ -122,12 +126,15 @@ func newKeyLab(t *testing.T) *keyLab {
 	if _, err := ws.store.NewCA(keys, "zz-ca", "", pki.Spec{CN: "ZZ CA", NotBefore: fixedNow.AddDate(-1, 0, 0), NotAfter: fixedNow.AddDate(5, 0, 0)}); err != nil {
 		t.Fatal(err)
 	}
+	if rec, err := ws.store.Get("zz-ca"); err == nil {
+		ws.addSecrets(rec.Chain[0])
+	}
 	for _, n := range []string{"list-orders", "zz-last"} {
 		if err := ws.store.SaveRequest(workspace.SavedRequest{Name: n, Spec: spec, Saved: fixedNow}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	lab := &keyLab{t: t, path: ws.copyOf(t)}
+	lab := &keyLab{t: t, ws: ws, path: ws.copyOf(t)}
 	// Record what a start answers, one message after the other, to replay
 	// it into every model without the disk (record loads check chains).
 	m := newTestModel(t, lab.path, nil)

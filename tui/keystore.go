@@ -179,7 +179,7 @@ func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
 	steadyInput(&s.filter)
-	s.filter.Placeholder = "filter by name, subject, issuer, key type"
+	s.filter.Placeholder = placeholder(&sh.styles, "filter by name, subject, issuer, key type")
 	s.detail = viewport.New()
 	s.list.empty = "nothing here yet: press i to import a certificate and key"
 	if kind == workspace.KindCA {

@@ -211,6 +211,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
+	case tea.MouseClickMsg, tea.MouseWheelMsg:
+		return m, m.updateMouse(msg.(tea.MouseMsg))
 	case tea.PasteMsg:
 		if m.modal != nil {
 			return m, m.updateModal(msg)
