@@ -107,7 +107,7 @@ func newComposerScreen(sh *shared) *composerScreen {
 	s.body = newArea(st, "request body")
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
-	steadyInput(&s.filter)
+	themeInput(&s.filter, &sh.styles)
 	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	s.reset()
 	return s
@@ -118,7 +118,7 @@ func newInput(st *styles, text string) textinput.Model {
 	in.Prompt = ""
 	in.Placeholder = placeholder(st, text)
 	in.CharLimit = 8192
-	steadyInput(&in)
+	themeInput(&in, st)
 	return in
 }
 
@@ -130,7 +130,7 @@ func newArea(st *styles, text string) textarea.Model {
 	a.CharLimit = 1 << 20
 	// ctrl+p is our probe key; the arrows still move between lines.
 	a.KeyMap.LinePrevious = key.NewBinding(key.WithKeys("up"))
-	steadyArea(&a)
+	themeArea(&a, st)
 	return a
 }
 
@@ -466,4 +466,14 @@ func (s *composerScreen) identNames() []string {
 func targetOf(raw string) string {
 	h, p := hostPort(raw)
 	return strings.ToLower(h) + ":" + p
+}
+
+// restyle gives the inputs the theme the background asked for.
+func (s *composerScreen) restyle() {
+	st := &s.sh.styles
+	for _, in := range []*textinput.Model{&s.method, &s.url, &s.sni, &s.timeout, &s.filter} {
+		themeInput(in, st)
+	}
+	themeArea(&s.headers, st)
+	themeArea(&s.body, st)
 }

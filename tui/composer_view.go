@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/textarea"
+
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
@@ -106,9 +108,9 @@ func (s *composerScreen) fieldLine(f cField) string {
 	case cfURL:
 		val = s.url.View()
 	case cfHeaders:
-		val = indentRest(s.headers.View(), 13)
+		val = indentRest(s.areaView(&s.headers, f), 13)
 	case cfBody:
-		val = indentRest(s.body.View(), 13)
+		val = indentRest(s.areaView(&s.body, f), 13)
 	case cfIdentity:
 		name := "(none)"
 		switch s.identity {
@@ -164,4 +166,36 @@ func (s *composerScreen) fieldLine(f cField) string {
 // under its label's value column.
 func indentRest(s string, n int) string {
 	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+}
+
+// areaView draws a multi-line field. Only the one being typed into needs
+// the textarea's own view (cursor, scrolling); the others are drawn here,
+// wrapped like the textarea wraps, at a fraction of its cost (the textarea
+// measures every cell of its height on every frame).
+func (s *composerScreen) areaView(a *textarea.Model, f cField) string {
+	if s.editing && s.focus == f {
+		return a.View()
+	}
+	st := &s.sh.styles
+	w, h := a.Width(), a.Height()
+	var lines []string
+	if a.Value() == "" {
+		lines = []string{st.dim.Render(cut(a.Placeholder, w))}
+	} else {
+		for _, l := range strings.Split(a.Value(), "\n") {
+			for _, wl := range wrapLines(safetext.Line(l), w) {
+				lines = append(lines, wl)
+				if len(lines) == h {
+					break
+				}
+			}
+			if len(lines) == h {
+				break
+			}
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
 }

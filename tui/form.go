@@ -98,7 +98,11 @@ func (f *form) add(label string, kind fieldKind, value, placeholder string) *for
 	}
 	// Tab moves between fields; completion is ours, not the suggestion list's.
 	in.KeyMap.AcceptSuggestion.SetEnabled(false)
-	steadyInput(&in)
+	// The theme comes with the first view; the cursor is steady from the
+	// start, or focusing would start it blinking.
+	is := in.Styles()
+	is.Cursor.Blink = false
+	in.SetStyles(is)
 	f.fields = append(f.fields, formField{label: label, kind: kind, input: in})
 	return f
 }
@@ -379,6 +383,7 @@ func (f *form) view(st *styles, width, height int) string {
 			if st.plain && fl.input.Placeholder != "" && !strings.HasPrefix(fl.input.Placeholder, "‹") {
 				fl.input.Placeholder = placeholder(st, fl.input.Placeholder)
 			}
+			themeInput(&fl.input, st) // forms are made without the styles
 			fl.input.SetWidth(max(w-labelW-5, 4))
 			val = fl.input.View()
 		}

@@ -273,28 +273,29 @@ func helpColumns(st *styles, sections []helpSection, rows, width int) string {
 	}
 	colW := min((width+gap)/ncols-gap, 44)
 	keyW = min(keyW, colW/2)
-	var cols []string
+	title, keyInk, dim := inkOf(st.title), inkOf(st.key), st.ink.dim
+	// Every cell is fit to its column before it is painted, so the columns
+	// join by concatenation.
+	out := make([]string, rows)
 	for c := 0; c < ncols; c++ {
-		var lines []string
-		for _, e := range entries[min(c*rows, len(entries)):min((c+1)*rows, len(entries))] {
-			if e.head != "" {
-				lines = append(lines, st.title.Render(fit(e.head, colW)))
-				continue
+		col := entries[min(c*rows, len(entries)):min((c+1)*rows, len(entries))]
+		for r := range rows {
+			cell := strings.Repeat(" ", colW)
+			switch {
+			case r < len(col) && col[r].head != "":
+				cell = title.paint(fit(col[r].head, colW))
+			case r < len(col):
+				cell = keyInk.paint(fit(col[r].k, keyW)) + "  " + dim.paint(fit(col[r].d, colW-keyW-2))
+			case r == len(col) && c == ncols-1 && hidden > 0:
+				cell = dim.paint(fit(fmt.Sprintf("… %d more: press :", hidden), colW))
 			}
-			lines = append(lines, st.key.Render(fit(e.k, keyW))+"  "+st.dim.Render(fit(e.d, colW-keyW-2)))
-		}
-		if c == ncols-1 && hidden > 0 {
-			lines = append(lines, st.dim.Render(fit(fmt.Sprintf("… %d more: press :", hidden), colW)))
-		}
-		for len(lines) < rows {
-			lines = append(lines, strings.Repeat(" ", colW))
-		}
-		cols = append(cols, strings.Join(lines, "\n"))
-		if c < ncols-1 {
-			cols = append(cols, strings.TrimSuffix(strings.Repeat(strings.Repeat(" ", gap)+"\n", rows), "\n"))
+			if c > 0 {
+				out[r] += strings.Repeat(" ", gap)
+			}
+			out[r] += cell
 		}
 	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, cols...)
+	return strings.Join(out, "\n")
 }
 
 // clampBlock makes s exactly h lines of at most w cells, so a screen that
@@ -305,7 +306,7 @@ func clampBlock(s string, w, h int) string {
 		lines = lines[:h]
 	}
 	for i, l := range lines {
-		if lipgloss.Width(l) > w {
+		if textWidth(l) > w {
 			lines[i] = truncateStyled(l, w)
 		}
 	}

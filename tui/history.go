@@ -9,7 +9,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
@@ -134,12 +133,12 @@ func newHistoryScreen(sh *shared) *historyScreen {
 	s.saved.empty = "no saved requests: save one from the composer with ctrl+o"
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
-	steadyInput(&s.filter)
+	themeInput(&s.filter, &sh.styles)
 	return s
 }
 
 func (s *historyScreen) typing() bool { return s.filtering }
-func (s *historyScreen) restyle()     {}
+func (s *historyScreen) restyle()     { themeInput(&s.filter, &s.sh.styles) }
 
 func (s *historyScreen) setSize(w, h int) {
 	s.w, s.h = w, h
@@ -418,7 +417,7 @@ func (s *historyScreen) view() string {
 	default:
 		foot = st.dim.Render(cut(l.position(), s.w))
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, cut(head, s.w), l.view(st, true), foot)
+	return cut(head, s.w) + "\n" + l.view(st, true) + "\n" + foot
 }
 
 // fmtPaneTab is a pane's tab label, as wide as when it is the active one.

@@ -5,9 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
@@ -129,7 +127,7 @@ type inspectorScreen struct {
 	live   bool // the body is in memory (not a history entry)
 	tab    inspTab
 	cmp    *[2]attempt
-	vp     viewport.Model
+	vp     pane
 
 	// Search: query is what was searched, matches the lines holding it,
 	// at is the match shown.
@@ -142,17 +140,20 @@ type inspectorScreen struct {
 }
 
 func newInspectorScreen(sh *shared) *inspectorScreen {
-	s := &inspectorScreen{sh: sh, km: newInspectorKeys(), vp: viewport.New()}
+	s := &inspectorScreen{sh: sh, km: newInspectorKeys(), vp: newPane()}
 	s.search = textinput.New()
 	s.search.Prompt = "/ "
 	s.search.Placeholder = placeholder(&sh.styles, "search this tab")
-	steadyInput(&s.search)
+	themeInput(&s.search, &sh.styles)
 	return s
 }
 
 func (s *inspectorScreen) typing() bool    { return s.searching }
 func (s *inspectorScreen) hasReport() bool { return s.report != nil || s.cmp != nil }
-func (s *inspectorScreen) restyle()        { s.render() }
+func (s *inspectorScreen) restyle() {
+	themeInput(&s.search, &s.sh.styles)
+	s.render()
+}
 
 func (s *inspectorScreen) setSize(w, h int) {
 	s.w, s.h = w, h
@@ -255,7 +256,7 @@ func (s *inspectorScreen) render() {
 func (s *inspectorScreen) view() string {
 	st := &s.sh.styles
 	if s.cmp != nil {
-		return st.title.Render("Compare two attempts") + "\n" + s.vp.View() + "\n" + st.dim.Render(cut(scrollNote(&s.vp), s.w))
+		return st.title.Render("Compare two attempts") + "\n" + s.vp.View() + "\n" + st.dim.Render(cut(scrollNote(&s.vp.Model), s.w))
 	}
 	if s.report == nil {
 		return st.dim.Render("no result yet: compose a request (3) and send it with ctrl+s")
@@ -302,7 +303,7 @@ func (s *inspectorScreen) renderTab() string {
 func padLines(s string, w int) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		if lw := lipgloss.Width(l); lw < w {
+		if lw := textWidth(l); lw < w {
 			lines[i] = l + strings.Repeat(" ", w-lw)
 		}
 	}

@@ -109,5 +109,5 @@ func (s *inspectorScreen) footLine() string {
 		return st.dim.Render(cut(fmt.Sprintf("“%s”: match %d of %d, line %d · n/N next/previous · esc clears",
 			safetext.Line(s.query), s.at+1, len(s.matches), s.matches[s.at]+1), s.w))
 	}
-	return st.dim.Render(cut(scrollNote(&s.vp), s.w))
+	return st.dim.Render(cut(scrollNote(&s.vp.Model), s.w))
 }

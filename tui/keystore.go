@@ -9,9 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
@@ -165,7 +163,7 @@ type keystoreScreen struct {
 
 	focus      ksFocus
 	detailOpen bool // narrow layout: the detail replaces the list
-	detail     viewport.Model
+	detail     pane
 	recSeq     int
 	recWant    string
 	rec        *recordLoadedMsg
@@ -178,9 +176,9 @@ func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
 	s.list.cols = keystoreCols
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
-	steadyInput(&s.filter)
+	themeInput(&s.filter, &sh.styles)
 	s.filter.Placeholder = placeholder(&sh.styles, "filter by name, subject, issuer, key type")
-	s.detail = viewport.New()
+	s.detail = newPane()
 	s.list.empty = "nothing here yet: press i to import a certificate and key"
 	if kind == workspace.KindCA {
 		s.list.empty = "no CAs yet: press i to import a CA certificate"
@@ -190,7 +188,10 @@ func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
 
 func (s *keystoreScreen) typing() bool { return s.filtering }
 func (s *keystoreScreen) wide() bool   { return s.w >= wideLayout }
-func (s *keystoreScreen) restyle()     { s.renderDetail() }
+func (s *keystoreScreen) restyle() {
+	themeInput(&s.filter, &s.sh.styles)
+	s.renderDetail()
+}
 
 func (s *keystoreScreen) setSize(w, h int) {
 	s.w, s.h = w, h
@@ -411,7 +412,7 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Back), key.Matches(msg, k.Pane):
 			s.focus = focusList
 			return nil
-		case k.scroll(&s.detail, msg):
+		case k.scroll(&s.detail.Model, msg):
 			return nil
 		}
 		return s.actionKey(msg)
@@ -539,8 +540,26 @@ func (s *keystoreScreen) view() string {
 	if s.focus == focusDetail {
 		bar = st.focus
 	}
-	sep := strings.TrimSuffix(strings.Repeat(bar.Render("│")+"\n", s.h), "\n")
-	return lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", s.detailPane(s.focus == focusDetail))
+	// Joined line by line: both blocks are exactly s.h lines, the left one
+	// padded to its width (lipgloss.JoinHorizontal measures every line
+	// again).
+	sep := " " + bar.Render("│") + " "
+	ll, rl := strings.Split(left, "\n"), strings.Split(s.detailPane(s.focus == focusDetail), "\n")
+	var b strings.Builder
+	for i := range s.h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		l, r := "", ""
+		if i < len(ll) {
+			l = ll[i]
+		}
+		if i < len(rl) {
+			r = rl[i]
+		}
+		b.WriteString(l + strings.Repeat(" ", max(lw-textWidth(l), 0)) + sep + r)
+	}
+	return b.String()
 }
 
 // detailPane is the record's detail under a title, with where the view
@@ -552,5 +571,5 @@ func (s *keystoreScreen) detailPane(focused bool) string {
 	if s.rec != nil && s.rec.rec != nil {
 		title += st.dim.Render(" · " + safetext.Line(s.rec.name))
 	}
-	return clampBlock(cut(title, w)+"\n"+s.detail.View()+"\n"+st.dim.Render(cut(scrollNote(&s.detail), w)), w, s.h)
+	return clampBlock(cut(title, w)+"\n"+s.detail.View()+"\n"+st.dim.Render(cut(scrollNote(&s.detail.Model), w)), w, s.h)
 }

@@ -185,3 +185,21 @@ func TestComposerScrollsToFocus(t *testing.T) {
 		t.Fatalf("the first field is not in view:\n%s", v)
 	}
 }
+
+// TestTextWidthAgreesWithLipgloss: the fast path measures what lipgloss
+// measures, styled or not, and falls back for everything else.
+func TestTextWidthAgreesWithLipgloss(t *testing.T) {
+	st := newStyles(true, false)
+	cases := []string{
+		"", "plain ascii", "a│b └─ ██ ← ↑ → ↓", "·…—‹›“”◂▸▲▼●•✓✗≠",
+		st.title.Render("title") + " · " + st.dim.Render("dim ▲"),
+		st.selected.Render(">  alice   2036-11-01") + " " + st.warn.Render("expires in 12d"),
+		"wide 日本語", "emoji 🔒 lock", "e\u0301 combining", "tab\there", "ctl\x07bell",
+		"\x1b]8;;https://x\x1b\\link\x1b]8;;\x1b\\",
+	}
+	for _, s := range cases {
+		if got, want := textWidth(s), lipgloss.Width(s); got != want {
+			t.Errorf("textWidth(%q) = %d, lipgloss.Width = %d", s, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package tui
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
@@ -264,7 +265,7 @@ func (l *winList) view(st *styles, focused bool) string {
 	var b strings.Builder
 	lines := 0
 	if len(l.cols) > 0 {
-		b.WriteString(st.label.Render(fit("   "+joinCells(header(l.cols, l.widths, l.sortCol, l.sortDesc), l.cols, l.widths), l.width)))
+		b.WriteString(st.ink.label.paint(fit("   "+joinCells(header(l.cols, l.widths, l.sortCol, l.sortDesc), l.cols, l.widths), l.width)))
 		lines++
 	}
 	if len(l.visible) == 0 {
@@ -276,7 +277,7 @@ func (l *winList) view(st *styles, focused bool) string {
 			// Not "nothing here yet": there is, the filter hides it.
 			empty = "no match for “" + safetext.Line(l.filter) + "” (esc clears the filter)"
 		}
-		b.WriteString(st.dim.Render(fit(empty, l.width)))
+		b.WriteString(st.ink.dim.paint(fit(empty, l.width)))
 		lines++
 		for ; lines < l.height; lines++ {
 			b.WriteByte('\n')
@@ -316,7 +317,7 @@ func (l *winList) renderRow(st *styles, r *row, sel, focused bool) string {
 		bw = 0 // too narrow for badges: the detail pane still shows them
 	} else {
 		for _, bd := range r.badges {
-			badgeText += " " + badgeStyle(st, bd.kind).Render(bd.text)
+			badgeText += " " + badgeInk(st, bd.kind).paint(bd.text)
 		}
 	}
 	var text string
@@ -328,36 +329,70 @@ func (l *winList) renderRow(st *styles, r *row, sel, focused bool) string {
 	line := text + badgeText
 	switch {
 	case sel && focused:
-		return st.selected.Render(pointer+mark+text) + badgeText
+		return st.ink.selected.paint(pointer+mark+text) + badgeText
 	case sel:
-		return st.focus.Render(pointer+mark) + text + badgeText
+		return st.ink.focus.paint(pointer+mark) + text + badgeText
 	default:
 		return pointer + mark + line
 	}
 }
 
-func badgeStyle(st *styles, k badgeKind) lipgloss.Style {
+func badgeInk(st *styles, k badgeKind) ink {
 	switch k {
 	case badgeBad:
-		return st.bad
+		return st.ink.bad
 	case badgeWarn:
-		return st.warn
+		return st.ink.warn
 	case badgeOK:
-		return st.ok
+		return st.ink.ok
 	}
-	return st.dim
+	return st.ink.dim
 }
 
-// textWidth is lipgloss.Width with a fast path for printable ASCII, which
-// is nearly every name and date a list holds: grapheme segmentation of 100k
-// rows costs more than everything else in a load.
+// textWidth is lipgloss.Width with a fast path for what nearly every name,
+// date and frame line is: printable ASCII and the few symbols the UI draws
+// (box lines, arrows, ticks), styled with SGR sequences. Grapheme
+// segmentation of 100k rows costs more than everything else in a load, and
+// of every frame line more than drawing it; anything else (a wide or
+// combining character, another escape) takes lipgloss's path.
 func textWidth(s string) int {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
+	w := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f:
+			w++
+			i++
+		case c == 0x1b && i+1 < len(s) && s[i+1] == '[':
+			j := i + 2
+			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+				j++
+			}
+			i = j + 1
+		case c < 0x80:
 			return lipgloss.Width(s)
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !narrowSymbol(r) {
+				return lipgloss.Width(s)
+			}
+			w++
+			i += size
 		}
 	}
-	return len(s)
+	return w
+}
+
+// narrowSymbol reports whether r is one of the one-cell symbols the UI
+// itself draws (never followed by a combining mark in its own text).
+func narrowSymbol(r rune) bool {
+	switch {
+	case r >= 0x2500 && r <= 0x259F: // box drawing and blocks: │ └ ─ █
+		return true
+	case r >= 0x2190 && r <= 0x2193: // ← ↑ → ↓
+		return true
+	}
+	return strings.ContainsRune("·…—‹›“”◂▸▲▼●•✓✗≠", r)
 }
 
 // fit cuts or pads plain text to exactly w cells.

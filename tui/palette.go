@@ -103,7 +103,7 @@ func (m *model) openPalette() tea.Cmd {
 	p.input = textinput.New()
 	p.input.Prompt = ": "
 	p.input.Placeholder = placeholder(&m.sh.styles, "type to filter, enter runs")
-	steadyInput(&p.input)
+	themeInput(&p.input, &m.sh.styles)
 	p.list.empty = "no action matches"
 	// Best match first: no column is sorted.
 	p.list.cols = []column{{title: "Key", min: 3}, {title: "Action", min: 10, flex: true}, {title: "Command", min: 5, drop: 1}}

@@ -208,6 +208,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.cas.restyle()
 		m.inspector.restyle()
 		m.history.restyle()
+		m.composer.restyle()
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
