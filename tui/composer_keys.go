@@ -63,9 +63,7 @@ func (s *composerScreen) keysNow() composerKeys {
 	k.Curl = on(k.Curl, !s.editing)
 	k.OpenSSL = on(k.OpenSSL, !s.editing)
 	if s.asSent {
-		for _, b := range []*key.Binding{&k.Next, &k.Prev, &k.Edit, &k.Leave, &k.Cycle, &k.Toggle, &k.Choose, &k.Step} {
-			b.SetEnabled(false)
-		}
+		disable(&k.Next, &k.Prev, &k.Edit, &k.Leave, &k.Cycle, &k.Toggle, &k.Choose, &k.Step)
 		k.Cancel = on(k.Cancel, s.sending)
 		return k
 	}
@@ -100,8 +98,7 @@ func (s *composerScreen) keysNow() composerKeys {
 func (s *composerScreen) keys() keySet {
 	if s.picking != pickNone {
 		k := s.pickerKeysNow()
-		all := []key.Binding{k.Choose, k.Toggle, k.Up, k.Down, k.PageUp, k.PageDown, k.Close}
-		return keySet{short: all, full: [][]key.Binding{all}}
+		return flat([]key.Binding{k.Choose, k.Toggle, k.Up, k.Down, k.PageUp, k.PageDown, k.Close}...)
 	}
 	k := s.keysNow()
 	return keySet{

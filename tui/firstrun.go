@@ -43,8 +43,7 @@ type firstRunKeys struct {
 }
 
 func (k firstRunKeys) set() keySet {
-	all := []key.Binding{k.Up, k.Down, k.Select, k.Quit}
-	return keySet{short: all, full: [][]key.Binding{all}}
+	return flat([]key.Binding{k.Up, k.Down, k.Select, k.Quit}...)
 }
 
 // firstRunScreen greets a user without a workspace.

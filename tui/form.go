@@ -229,9 +229,7 @@ func (f *form) keys() formKeys {
 		Cancel: bind("esc", "cancel"),
 	}
 	if f.confirm {
-		for _, b := range []*key.Binding{&k.Enter, &k.Tab, &k.Down, &k.Prev, &k.Cycle, &k.Cancel} {
-			b.SetEnabled(false)
-		}
+		disable(&k.Enter, &k.Tab, &k.Down, &k.Prev, &k.Cycle, &k.Cancel)
 		return k
 	}
 	k.Yes.SetEnabled(false)

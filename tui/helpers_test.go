@@ -143,6 +143,12 @@ func newTestModel(t testing.TB, path string, engine func(context.Context, tlseng
 // in a real program; the deadline guards against a command that never ends.
 func drive(t testing.TB, m *model, cmd tea.Cmd) {
 	t.Helper()
+	driveQuit(t, m, cmd)
+}
+
+// driveQuit is drive, and says whether a command asked to quit.
+func driveQuit(t testing.TB, m *model, cmd tea.Cmd) (quit bool) {
+	t.Helper()
 	ch := make(chan tea.Msg, 64)
 	pending := 0
 	run := func(c tea.Cmd) {
@@ -159,7 +165,9 @@ func drive(t testing.TB, m *model, cmd tea.Cmd) {
 		case msg := <-ch:
 			pending--
 			switch msg := msg.(type) {
-			case nil, tea.QuitMsg:
+			case nil:
+			case tea.QuitMsg:
+				quit = true
 			case tea.BatchMsg:
 				for _, c := range msg {
 					run(c)
@@ -172,6 +180,7 @@ func drive(t testing.TB, m *model, cmd tea.Cmd) {
 			t.Fatalf("commands still running after 20s")
 		}
 	}
+	return quit
 }
 
 // start sizes m, runs Init and everything it loads.

@@ -43,9 +43,7 @@ func (s *historyScreen) keysNow() historyKeys {
 	k := s.km
 	if s.filtering {
 		k.listKeys = k.listKeys.off()
-		for _, b := range []*key.Binding{&k.Filter, &k.Clear, &k.Open, &k.Pane, &k.Resend, &k.Edit, &k.Mark, &k.Compare, &k.Delete} {
-			b.SetEnabled(false)
-		}
+		disable(&k.Filter, &k.Clear, &k.Open, &k.Pane, &k.Resend, &k.Edit, &k.Mark, &k.Compare, &k.Delete)
 		return k
 	}
 	k.FilterApply.SetEnabled(false)
@@ -73,8 +71,7 @@ func (s *historyScreen) keysNow() historyKeys {
 func (s *historyScreen) keys() keySet {
 	k := s.keysNow()
 	if s.filtering {
-		all := []key.Binding{k.FilterApply, k.FilterCancel}
-		return keySet{short: all, full: [][]key.Binding{all}}
+		return flat([]key.Binding{k.FilterApply, k.FilterCancel}...)
 	}
 	return keySet{
 		short: []key.Binding{k.Open, k.Resend, k.Pane, k.Filter, k.Edit, k.Mark, k.Compare, k.Delete},

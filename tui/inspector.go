@@ -82,10 +82,8 @@ func newInspectorKeys() inspectorKeys {
 func (s *inspectorScreen) keysNow() inspectorKeys {
 	k := s.km
 	if s.searching {
-		for _, b := range []*key.Binding{&k.NextTab, &k.PrevTab, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom,
-			&k.Resend, &k.Edit, &k.Search, &k.NextMatch, &k.PrevMatch, &k.ClearSearch} {
-			b.SetEnabled(false)
-		}
+		disable(&k.NextTab, &k.PrevTab, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom,
+			&k.Resend, &k.Edit, &k.Search, &k.NextMatch, &k.PrevMatch, &k.ClearSearch)
 		return k
 	}
 	k.SearchApply.SetEnabled(false)
@@ -103,8 +101,7 @@ func (s *inspectorScreen) keysNow() inspectorKeys {
 func (s *inspectorScreen) keys() keySet {
 	k := s.keysNow()
 	if s.searching {
-		all := []key.Binding{k.SearchApply, k.SearchCancel}
-		return keySet{short: all, full: [][]key.Binding{all}}
+		return flat([]key.Binding{k.SearchApply, k.SearchCancel}...)
 	}
 	return keySet{
 		short: []key.Binding{k.NextTab, k.Down, k.Up, k.Search, k.NextMatch, k.ClearSearch, k.Resend, k.Edit},

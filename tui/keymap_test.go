@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
@@ -188,37 +187,7 @@ func (l *keyLab) model(fs focusState) *model {
 func effect(t *testing.T, m *model, k string) bool {
 	before := m.View().Content
 	_, cmd := m.Update(keyMsg(k))
-	quit := false
-	ch := make(chan tea.Msg, 64)
-	pending := 0
-	run := func(c tea.Cmd) {
-		if c != nil {
-			pending++
-			go func() { ch <- c() }()
-		}
-	}
-	run(cmd)
-	deadline := time.After(20 * time.Second)
-	for pending > 0 {
-		select {
-		case msg := <-ch:
-			pending--
-			switch msg := msg.(type) {
-			case nil:
-			case tea.QuitMsg:
-				quit = true
-			case tea.BatchMsg:
-				for _, c := range msg {
-					run(c)
-				}
-			default:
-				_, c := m.Update(msg)
-				run(c)
-			}
-		case <-deadline:
-			t.Fatalf("commands still running after 20s")
-		}
-	}
+	quit := driveQuit(t, m, cmd)
 	return quit || m.View().Content != before
 }
 

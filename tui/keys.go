@@ -35,6 +35,13 @@ func on(b key.Binding, cond bool) key.Binding {
 	return b
 }
 
+// disable turns bindings off: the state has no use for them.
+func disable(bs ...*key.Binding) {
+	for _, b := range bs {
+		b.SetEnabled(false)
+	}
+}
+
 // said returns b with another description (the same key means "scroll"
 // in a pane and "move" in a list).
 func said(b key.Binding, desc string) key.Binding {
@@ -62,6 +69,9 @@ type keySet struct {
 	short []key.Binding
 	full  [][]key.Binding
 }
+
+// flat is the key set of a state whose few bindings all show in the bar.
+func flat(bs ...key.Binding) keySet { return keySet{short: bs, full: [][]key.Binding{bs}} }
 
 func (k keySet) ShortHelp() []key.Binding  { return k.short }
 func (k keySet) FullHelp() [][]key.Binding { return k.full }

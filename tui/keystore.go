@@ -67,10 +67,8 @@ func (s *keystoreScreen) keysNow() keystoreKeys {
 	filterKeys := []*key.Binding{&k.FilterApply, &k.FilterCancel, &k.FilterToList}
 	if s.filtering {
 		k.listKeys = k.listKeys.off()
-		for _, b := range []*key.Binding{&k.Filter, &k.Sort, &k.Open, &k.Pane, &k.Back, &k.Clear, &k.Import, &k.Issue,
-			&k.NewCA, &k.Rename, &k.Delete, &k.Export, &k.Copy, &k.Token} {
-			b.SetEnabled(false)
-		}
+		disable(&k.Filter, &k.Sort, &k.Open, &k.Pane, &k.Back, &k.Clear, &k.Import, &k.Issue,
+			&k.NewCA, &k.Rename, &k.Delete, &k.Export, &k.Copy, &k.Token)
 		return k
 	}
 	for _, b := range filterKeys {
@@ -105,8 +103,7 @@ func (s *keystoreScreen) keys() keySet {
 	k := s.keysNow()
 	switch {
 	case s.filtering:
-		all := []key.Binding{k.FilterApply, k.FilterCancel, k.FilterToList}
-		return keySet{short: all, full: [][]key.Binding{all}}
+		return flat([]key.Binding{k.FilterApply, k.FilterCancel, k.FilterToList}...)
 	case s.inDetail():
 		return keySet{
 			short: []key.Binding{k.Down, k.Up, k.Back, k.Pane, k.Export, k.Copy, k.Token},

@@ -63,9 +63,7 @@ func (k listKeys) help() []key.Binding {
 
 // off is k with every binding disabled (while a filter is typed).
 func (k listKeys) off() listKeys {
-	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom} {
-		b.SetEnabled(false)
-	}
+	disable(&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom)
 	return k
 }
 

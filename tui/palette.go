@@ -53,8 +53,7 @@ func newPaletteKeys() paletteKeys {
 }
 
 func (k paletteKeys) set() keySet {
-	all := []key.Binding{k.Run, k.Up, k.Down, k.Close}
-	return keySet{short: all, full: [][]key.Binding{all}}
+	return flat([]key.Binding{k.Run, k.Up, k.Down, k.Close}...)
 }
 
 // openPalette gathers the actions of the current state and shows them.
