@@ -362,8 +362,8 @@ func (s *composerScreen) takeAnswer(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 	case profilesLoadedMsg:
 		s.setProfiles(msg)
 		return nil, true
-	case autoChosenMsg:
-		return s.autoChosen(msg), true
+	case planDecidedMsg:
+		return s.decided(msg), true
 	}
 	return nil, false
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/plan"
 )
 
 // preflight lists what will be sent and what looks wrong before it is.
@@ -95,16 +96,22 @@ func isToken(s string) bool {
 	return true
 }
 
+// preview is the planner's decision for the form as it is now, without
+// I/O (plan.Preview): what a send would decide, except what only the
+// server can say (an auto identity).
+func (s *composerScreen) preview() (*plan.Plan, error) {
+	sel, _ := s.selection()
+	return plan.Preview(sel, s.planInput(s.spec(false)))
+}
+
 // effective is the request as it will go: the form with the matching
 // profile applied, and the name of that profile ("" when none applies).
 func (s *composerScreen) effective() (workspace.RequestSpec, string) {
-	form := s.spec(false)
-	spec, using, err := s.withProfile(form)
-	if err != nil || using == "" {
-		return form, ""
+	p, _ := s.preview()
+	if p == nil || p.Profile == nil {
+		return s.spec(false), ""
 	}
-	sel, _ := s.selection()
-	return spec, sel.Profile
+	return p.Spec, p.Profile.Name
 }
 
 // trustLine says what the server's chain will be checked against: the

@@ -7,8 +7,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
-	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/plan"
 )
 
 // acceptReport reports whether msg answers the request in flight; a late
@@ -35,7 +35,8 @@ func (s *composerScreen) markIdentities(v []tlsengine.IdentityVerdict) {
 	}
 }
 
-// send starts the request; with an identity the keys must be unlocked first.
+// send starts the request: the planner decides in a command (reading the
+// profiles, probing for an auto identity), then start sends it.
 func (s *composerScreen) send(probe bool) tea.Cmd {
 	if s.sending {
 		s.sh.host.setInfo("a request is running: esc cancels it")
@@ -46,33 +47,23 @@ func (s *composerScreen) send(probe bool) tea.Cmd {
 		s.sh.host.setError(errors.New("the URL is empty: type an https:// URL (or host:port to probe)"))
 		return nil
 	}
-	spec, using, err := s.withProfile(spec)
-	if err != nil {
-		s.sh.host.setError(err)
-		return nil
-	}
-	if using != "" {
-		s.sh.host.setInfo(safetext.Line(using))
-	}
-	if spec.Identity == "auto" {
-		ctx, cancel := context.WithCancel(context.Background())
-		s.reqID++
-		s.cancel, s.sending, s.probe, s.started = cancel, true, probe, s.sh.now()
-		return tea.Batch(s.spin.Tick, autoProbeCmd(ctx, s.sh.store, s.sh.engine, s.reqID, spec))
-	}
-	return s.start(spec, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	s.reqID++
+	s.cancel, s.sending, s.probe, s.started = cancel, true, probe, s.sh.now()
+	return tea.Batch(s.spin.Tick, decideCmd(ctx, s.sh.store, s.sh.engine, s.reqID, s.planInput(spec)))
 }
 
-// start sends spec; with an identity the keys must be unlocked first. note,
-// when set, heads the report's warnings (how the identity was chosen).
-func (s *composerScreen) start(spec workspace.RequestSpec, note string) tea.Cmd {
+// start sends a decided plan; when it needs a key the keys are unlocked
+// first. note, when set, heads the report's warnings (how the identity was
+// chosen).
+func (s *composerScreen) start(p *plan.Plan, note string) tea.Cmd {
 	start := func(keys *workspace.Keys) tea.Cmd {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.reqID++
-		s.cancel, s.sending, s.probe, s.started = cancel, true, spec.Probe, s.sh.now()
-		return tea.Batch(s.spin.Tick, withNote(sendCmd(ctx, s.sh.store, keys, s.sh.engine, s.reqID, spec), note))
+		s.cancel, s.sending, s.probe, s.started = cancel, true, p.Spec.Probe, s.sh.now()
+		return tea.Batch(s.spin.Tick, withNote(sendCmd(ctx, keys, s.sh.engine, s.reqID, p), note))
 	}
-	if spec.Identity == "" {
+	if !p.NeedsKey() {
 		return start(nil)
 	}
 	return s.sh.host.withKeys(start)

@@ -9,10 +9,9 @@ import (
 )
 
 // The request as sent: what will go on the wire, one key away from the
-// form (v). It is built here from what the composer knows — the form with
-// the matching profile applied — and kept apart from the form so a fuller
-// explanation (a planner that says where each value comes from) can
-// replace sentView without touching the composer.
+// form (v): the planner's preview of the form (the profile applied, the
+// identity and trust decided) laid out field by field, then the planner's
+// own explanation of each decision.
 
 // sentLine is one fact of the request as sent: a label, the value, and
 // where the value comes from when that is not the form.
@@ -112,6 +111,26 @@ func (s *composerScreen) sentView() string {
 		k.line(l.label, v)
 	}
 	b.WriteString(k.b.String())
+	if p, err := s.preview(); p != nil {
+		b.WriteString(st.title.Render("Why") + "\n")
+		for _, d := range p.Decisions {
+			if d.Why == "" {
+				continue // no profiles at all: nothing to explain
+			}
+			for i, l := range wrapLines(safetext.Line(d.Why), s.w-2) {
+				lead := "• "
+				if i > 0 {
+					lead = "  "
+				}
+				b.WriteString(lead + l + "\n")
+			}
+		}
+		if err != nil {
+			for _, l := range wrapLines("! "+safetext.Line(err.Error()), s.w) {
+				b.WriteString(st.warn.Render(l) + "\n")
+			}
+		}
+	}
 	for _, l := range wrapLines("Go's HTTP client adds Host, User-Agent, Accept-Encoding and, with a body, Content-Length; HTTP/2 sends header names in lower case.", s.w) {
 		b.WriteString(st.dim.Render(l) + "\n")
 	}

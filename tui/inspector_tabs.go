@@ -45,15 +45,15 @@ func renderVerdict(st *styles, r *tlsengine.Report, w int) string {
 		}
 		if len(f.Hints) > 0 {
 			b.WriteString("\n" + st.title.Render("What to do") + "\n")
-			for _, h := range f.Hints {
-				for i, l := range wrapLines(safetext.Line(h), w-2) {
-					if i == 0 {
-						b.WriteString("• " + l + "\n")
-					} else {
-						b.WriteString("  " + l + "\n")
-					}
-				}
+			writeBullets(&b, f.Hints, w)
+		}
+		if len(f.Causes) > 1 {
+			others := make([]string, 0, len(f.Causes)-1)
+			for _, c := range f.Causes[1:] {
+				others = append(others, fmt.Sprintf("%s (%s): %s", c.Category, c.Confidence, c.Evidence))
 			}
+			b.WriteString("\n" + st.title.Render("Other possible causes") + "\n")
+			writeBullets(&b, others, w)
 		}
 	}
 	if r.Request.Insecure {
@@ -76,9 +76,24 @@ func renderVerdict(st *styles, r *tlsengine.Report, w int) string {
 	return b.String()
 }
 
-// phaseOrder ranks the phases an attempt goes through.
+// writeBullets writes items as a bulleted list wrapped to w columns.
+func writeBullets(b *strings.Builder, items []string, w int) {
+	for _, item := range items {
+		for i, l := range wrapLines(safetext.Line(item), w-2) {
+			if i == 0 {
+				b.WriteString("• " + l + "\n")
+			} else {
+				b.WriteString("  " + l + "\n")
+			}
+		}
+	}
+}
+
+// phaseOrder ranks the phases an attempt goes through; a protocol's
+// plaintext preamble (STARTTLS) comes between the connection and TLS, so
+// it counts as the connect phase here.
 var phaseOrder = map[tlsengine.Phase]int{
-	tlsengine.PhaseSetup: 0, tlsengine.PhaseDNS: 1, tlsengine.PhaseConnect: 2,
+	tlsengine.PhaseSetup: 0, tlsengine.PhaseDNS: 1, tlsengine.PhaseConnect: 2, tlsengine.PhasePreamble: 2,
 	tlsengine.PhaseHandshake: 3, tlsengine.PhaseRequest: 4, tlsengine.PhaseResponse: 5,
 }
 

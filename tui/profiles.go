@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/plan"
 )
 
 // The composer's identity field holds an identity name or one of these.
@@ -29,13 +31,13 @@ type (
 		set workspace.ProfileSet
 		err error
 	}
-	// autoChosenMsg answers the probe of an "auto" identity; id ties it to
-	// the request in flight, spec is the request to send once decided.
-	autoChosenMsg struct {
-		id     int
-		spec   workspace.RequestSpec
-		choice workspace.AutoChoice
-		report tlsengine.Report
+	// planDecidedMsg carries what the planner decided for a send (the
+	// profile, the identity, for auto after probing the server); id ties
+	// it to the request in flight.
+	planDecidedMsg struct {
+		id   int
+		plan *plan.Plan
+		err  error
 	}
 )
 
@@ -46,19 +48,17 @@ func loadProfilesCmd(s *workspace.Store) tea.Cmd {
 	}
 }
 
-// autoProbeCmd probes the server with no certificate and every workspace
-// identity as a candidate, and lets workspace.ChooseIdentity decide, as
-// `--identity auto` does. It needs no keys: candidates are public.
-func autoProbeCmd(ctx context.Context, s *workspace.Store, engine func(context.Context, tlsengine.Request) tlsengine.Report, id int, spec workspace.RequestSpec) tea.Cmd {
+// decideCmd runs the planner's decisions for in: the profile from the
+// workspace as it is now, and for an auto identity the probe, as
+// `--identity auto` does. It needs no keys: the probe's candidates are
+// public, and the key is unlocked once the identity is known.
+func decideCmd(ctx context.Context, s *workspace.Store, engine func(context.Context, tlsengine.Request) tlsengine.Report, id int, in plan.Input) tea.Cmd {
 	return func() tea.Msg {
-		probe := spec
-		probe.Identity, probe.Probe, probe.Method, probe.Body, probe.Headers = "", true, "", "", nil
-		req, err := s.Resolve(nil, probe)
-		if err != nil {
-			return reportReceivedMsg{id: id, spec: probe, report: resolveFailure(probe, err)}
-		}
-		rep := engine(ctx, req)
-		return autoChosenMsg{id: id, spec: spec, choice: workspace.ChooseIdentity(rep), report: rep}
+		p, err := plan.Decide(ctx, in, plan.Steps{
+			Workspace: func(bool) (*workspace.Store, error) { return s, nil },
+			Probe:     engine,
+		})
+		return planDecidedMsg{id: id, plan: p, err: err}
 	}
 }
 
@@ -104,7 +104,8 @@ func (s *composerScreen) selection() (workspace.Selection, bool) {
 	return sel, err == nil
 }
 
-// whichLine is the live answer to `mtlswb which URL` under the URL.
+// whichLine is the live answer to `mtlswb which URL` under the URL: the
+// planner's profile decision for the form as it is.
 func (s *composerScreen) whichLine() string {
 	sel, ok := s.selection()
 	if !ok {
@@ -114,64 +115,82 @@ func (s *composerScreen) whichLine() string {
 		return "no profile matches " + sel.Target.String()
 	}
 	line := fmt.Sprintf("profile %s (identity %s): %s", safetext.Line(sel.Profile), safetext.Line(sel.Identity), safetext.Line(sel.Reason))
-	if s.identity != identityByProfile {
+	p, err := plan.Preview(sel, s.planInput(s.spec(false)))
+	if err != nil {
+		return line // the pre-flight warnings say why it cannot be used
+	}
+	switch d, _ := p.Find(plan.KindIdentity); {
+	case s.identity == identityNone:
+		line += "; not used: " + d.Why
+	case d.Source != plan.SourceProfile:
 		line += "; the identity chosen here wins"
 	}
 	return line
 }
 
-// explicitFields says which parts of spec the user set in the form, so the
-// profile leaves them alone. Trust counts as set once it differs from the
-// form's default (system roots only).
-func (s *composerScreen) explicitFields(spec workspace.RequestSpec) workspace.ExplicitFields {
-	return workspace.ExplicitFields{
-		Identity:   s.identity != identityByProfile,
-		Trust:      len(spec.CAs) > 0 || !spec.SystemRoots,
-		ServerName: spec.ServerName != "",
-		TLSMin:     spec.TLSMin != "",
-		TLSMax:     spec.TLSMax != "",
-		Timeout:    spec.Timeout != "" && spec.Timeout != defaultTimeout,
+// planInput is what the form asks for. The identity counts as set unless
+// the profile is to choose it; trust counts as set once it differs from
+// the form's default (system roots only); "none" uses no profile at all.
+func (s *composerScreen) planInput(spec workspace.RequestSpec) plan.Input {
+	return plan.Input{
+		Spec: spec,
+		Explicit: workspace.ExplicitFields{
+			Identity:   s.identity != identityByProfile,
+			Trust:      len(spec.CAs) > 0 || !spec.SystemRoots,
+			ServerName: spec.ServerName != "",
+			TLSMin:     spec.TLSMin != "",
+			TLSMax:     spec.TLSMax != "",
+			Timeout:    spec.Timeout != "" && spec.Timeout != defaultTimeout,
+		},
+		NoProfile: s.identity == identityNone,
 	}
 }
 
-// withProfile applies the matching profile to spec; it fails when that
-// profile cannot be used as it is.
-func (s *composerScreen) withProfile(spec workspace.RequestSpec) (workspace.RequestSpec, string, error) {
-	sel, ok := s.selection()
-	if !ok || !sel.Matched || s.identity == identityNone {
-		return spec, "", nil
-	}
-	if u := sel.Chosen.Unusable(); u != "" && s.identity == identityByProfile {
-		return spec, "", fmt.Errorf("%s", u)
-	}
-	sel.Chosen.ApplyTo(&spec, s.explicitFields(spec))
-	return spec, fmt.Sprintf("using profile %s for %s", sel.Profile, sel.Target), nil
-}
-
-// autoChosen acts on the auto probe: send with the one identity that fits,
-// or report the ambiguity or the misfit with every candidate marked.
-func (s *composerScreen) autoChosen(msg autoChosenMsg) tea.Cmd {
+// decided acts on the planner's decisions: send with the identity decided,
+// or say why not. A failed auto probe, or a probe that could not be
+// prepared, is the answer itself: the inspector shows its report.
+func (s *composerScreen) decided(msg planDecidedMsg) tea.Cmd {
 	if !s.sending || msg.id != s.reqID {
 		return nil // cancelled or superseded
 	}
-	ch := msg.choice
-	s.markIdentities(ch.Candidates)
-	spec := msg.spec
-	switch ch.Outcome {
-	case workspace.AutoChosen, workspace.AutoNotRequested:
-		spec.Identity = ch.Chosen
-		s.stopSending()
-		note := "auto: " + safetext.Line(ch.Summary)
-		s.sh.host.setInfo(note)
-		return s.start(spec, note)
-	case workspace.AutoProbeFailed:
-		// The probe's report explains the failure; the inspector shows it
-		// as the answer to this request.
-		id, probe, rep := msg.id, spec, msg.report
+	p := msg.plan
+	if p.Auto != nil {
+		s.markIdentities(p.Auto.Candidates)
+	}
+	var pe *plan.Error
+	errors.As(msg.err, &pe)
+	switch {
+	case pe != nil && pe.Step == plan.StepResolve:
+		id, spec, rep := msg.id, p.Spec, resolveFailure(p.Spec, msg.err)
+		return func() tea.Msg { return reportReceivedMsg{id: id, spec: spec, report: rep} }
+	case pe != nil && p.Auto != nil && p.Auto.Outcome == workspace.AutoProbeFailed:
+		id, probe, rep := msg.id, p.Spec, *p.Probe
 		probe.Probe = true
 		return func() tea.Msg { return reportReceivedMsg{id: id, spec: probe, report: rep} }
 	}
 	s.stopSending()
+	if pe != nil && pe.Step == plan.StepAuto {
+		s.sh.host.setError(autoRefused(p.Auto))
+		return nil
+	}
+	if msg.err != nil {
+		s.sh.host.setError(msg.err)
+		return nil
+	}
+	if d, ok := p.Find(plan.KindProfile); ok && d.Profile != nil {
+		s.sh.host.setInfo(safetext.Line(fmt.Sprintf("using profile %s for %s", d.Choice, d.Target)))
+	}
+	note := ""
+	if p.Auto != nil {
+		note = "auto: " + safetext.Line(p.Auto.Summary)
+		s.sh.host.setInfo(note)
+	}
+	return s.start(p, note)
+}
+
+// autoRefused says why auto chose no identity, with the reason of every
+// candidate that does not fit.
+func autoRefused(ch *workspace.AutoChoice) error {
 	var why []string
 	for _, v := range ch.Candidates {
 		if !v.Accepted {
@@ -182,8 +201,7 @@ func (s *composerScreen) autoChosen(msg autoChosenMsg) tea.Cmd {
 	if ch.Outcome == workspace.AutoNoneFits && len(why) > 0 {
 		text += " (" + strings.Join(why, "; ") + ")"
 	}
-	s.sh.host.setError(fmt.Errorf("%s; the identity list marks what the server accepts", safetext.Line(text)))
-	return nil
+	return fmt.Errorf("%s; the identity list marks what the server accepts", safetext.Line(text))
 }
 
 func (s *composerScreen) stopSending() {

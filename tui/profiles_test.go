@@ -142,3 +142,36 @@ func TestComposerAutoIdentity(t *testing.T) {
 		})
 	}
 }
+
+// TestComposerRefusesUnusableProfile: a profile whose identity was removed
+// stops the send before anything reaches the network, with the CLI's
+// message; identity "none" sends without the profile at all.
+func TestComposerRefusesUnusableProfile(t *testing.T) {
+	path := profileWorkspace(t)
+	s, err := workspace.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove("alice", true); err != nil {
+		t.Fatal(err)
+	}
+	eng := &recordingEngine{}
+	m := newTestModel(t, path, eng.run)
+	start(t, m, 120, 40)
+	press(t, m, "3")
+	typeText(t, m, "https://api.example.org/")
+	press(t, m, "ctrl+s")
+	if reqs := eng.requests(); len(reqs) != 0 || !strings.Contains(m.status, "matches profile `partner`, which cannot be used") {
+		t.Fatalf("sent %d request(s); status %q", len(reqs), m.status)
+	}
+	// URL → Headers → Body → Identity; ← ← from the default is "none".
+	press(t, m, "tab", "tab", "tab", "left", "left")
+	if v := plainView(m); !strings.Contains(v, "; not used: no client certificate") {
+		t.Fatalf("the which line does not say the profile is unused:\n%s", v)
+	}
+	press(t, m, "ctrl+s")
+	reqs := eng.requests()
+	if len(reqs) != 1 || reqs[0].ClientCert != nil || slices.Contains(reqs[0].RootNames, "dev-root") {
+		t.Fatalf("identity none must send without the profile: %+v", reqs)
+	}
+}

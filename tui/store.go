@@ -18,6 +18,7 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/plan"
 )
 
 // Every function here returns a tea.Cmd: each workspace call opens the bbolt
@@ -387,16 +388,16 @@ type exportExistsMsg struct {
 	pass               []byte
 }
 
-// sendCmd resolves the spec (keys may be nil when no identity is used) and
-// runs the engine with a context the model can cancel.
-func sendCmd(ctx context.Context, s *workspace.Store, keys *workspace.Keys, engine func(context.Context, tlsengine.Request) tlsengine.Report, id int, spec workspace.RequestSpec) tea.Cmd {
+// sendCmd resolves the decided plan with the keys the user unlocked (nil
+// when it needs none) and runs the engine with a context the model can
+// cancel. p is not touched by the model once handed over.
+func sendCmd(ctx context.Context, keys *workspace.Keys, engine func(context.Context, tlsengine.Request) tlsengine.Report, id int, p *plan.Plan) tea.Cmd {
 	return func() tea.Msg {
-		req, err := s.Resolve(keys, spec)
+		err := p.Resolve(func(*workspace.Store) (*workspace.Keys, error) { return keys, nil })
 		if err != nil {
-			return reportReceivedMsg{id: id, spec: spec, report: resolveFailure(spec, err)}
+			return reportReceivedMsg{id: id, spec: p.Spec, report: resolveFailure(p.Spec, err)}
 		}
-		rep := engine(ctx, req)
-		return reportReceivedMsg{id: id, spec: spec, report: rep}
+		return reportReceivedMsg{id: id, spec: p.Spec, report: engine(ctx, p.Request)}
 	}
 }
 
@@ -417,26 +418,7 @@ func resolveFailure(spec workspace.RequestSpec, err error) tlsengine.Report {
 
 func addHistoryCmd(s *workspace.Store, spec workspace.RequestSpec, rep tlsengine.Report, at time.Time) tea.Cmd {
 	return func() tea.Msg {
-		reqJSON, err := json.Marshal(spec)
-		if err != nil {
-			return errMsg{err: fmt.Errorf("save the attempt to history: %w", err)}
-		}
-		repJSON, err := json.Marshal(rep)
-		if err != nil {
-			return errMsg{err: fmt.Errorf("save the attempt to history: %w", err)}
-		}
-		h := workspace.HistoryEntry{At: at, Method: spec.Method, URL: spec.URL, Identity: spec.Identity, OK: rep.OK,
-			Request: reqJSON, Report: repJSON}
-		if spec.Probe {
-			h.Method = "PROBE"
-		}
-		if rep.HTTP != nil {
-			h.Status = rep.HTTP.Status
-		}
-		if rep.Failure != nil {
-			h.Category = string(rep.Failure.Category)
-		}
-		id, err := s.AddHistory(h)
+		id, err := s.Remember(spec, rep, at)
 		if err != nil {
 			return errMsg{err: fmt.Errorf("save the attempt to history: %w", err)}
 		}

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/mtlswb/mtlswb/tlsengine"
 )
 
 // AddHistory stores e and returns its id. Ids come from the bucket's
@@ -33,6 +36,42 @@ func (s *Store) AddHistory(e HistoryEntry) (uint64, error) {
 		return 0, fmt.Errorf("save history: %w", err)
 	}
 	return e.ID, nil
+}
+
+// Remember records an attempt: spec is the request as planned (what a
+// re-send starts from), rep what the engine reported. at is when it was
+// made; zero means when the report says it started. Both front ends record
+// through here, so an attempt reads the same whichever sent it.
+func (s *Store) Remember(spec RequestSpec, rep tlsengine.Report, at time.Time) (uint64, error) {
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return 0, fmt.Errorf("save history: %w", err)
+	}
+	repJSON, err := json.Marshal(rep)
+	if err != nil {
+		return 0, fmt.Errorf("save history: %w", err)
+	}
+	e := HistoryEntry{At: at, Method: rep.Request.Method, URL: rep.Request.URL, Identity: spec.Identity, OK: rep.OK,
+		Request: specJSON, Report: repJSON}
+	switch {
+	case spec.Probe:
+		e.Method = "PROBE"
+	case e.Method == "":
+		e.Method = strings.ToUpper(spec.Method)
+	}
+	if e.URL == "" {
+		e.URL = spec.URL
+	}
+	if e.At.IsZero() {
+		e.At = rep.StartedAt
+	}
+	if rep.HTTP != nil {
+		e.Status = rep.HTTP.Status
+	}
+	if rep.Failure != nil {
+		e.Category = string(rep.Failure.Category)
+	}
+	return s.AddHistory(e)
 }
 
 // History returns up to limit entries, newest first; limit <= 0 means all.

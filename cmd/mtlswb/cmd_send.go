@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/tls"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +11,7 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/plan"
 )
 
 // tlsFlags are the flags send and probe share.
@@ -74,9 +73,9 @@ func cmdSend(c *cli, args []string) error {
 		}
 		body = string(b)
 	}
-	spec := tf.spec(pos[0])
-	spec.Method, spec.Headers, spec.Body, spec.Follow, spec.Proxy = *method, headers, body, *follow, *proxy
-	return c.attempt(spec, tf)
+	in := tf.input(pos[0], c.importPassphrase(tf.passFile))
+	in.Spec.Method, in.Spec.Headers, in.Spec.Body, in.Spec.Follow, in.Spec.Proxy = *method, headers, body, *follow, *proxy
+	return c.attempt(in, tf.asJSON)
 }
 
 func cmdProbe(c *cli, args []string) error {
@@ -90,48 +89,51 @@ func cmdProbe(c *cli, args []string) error {
 		return err
 	}
 	tf.set = setFlags(fs)
-	spec := tf.spec(pos[0])
-	spec.Probe = true
-	return c.attempt(spec, tf)
+	in := tf.input(pos[0], c.importPassphrase(tf.passFile))
+	in.Spec.Probe = true
+	return c.attempt(in, tf.asJSON)
 }
 
-func (f *tlsFlags) spec(url string) workspace.RequestSpec {
-	return workspace.RequestSpec{
-		URL: url, Identity: f.identity, SystemRoots: f.systemRoots, ServerName: f.serverName,
-		TLSMin: f.tlsMin, TLSMax: f.tlsMax, Insecure: f.insecure, Timeout: f.timeout,
+// input is what the flags ask for: the spec, which fields were given (a
+// profile must not override them) and the CLI's extras.
+func (f *tlsFlags) input(url string, keyPass certfile.PassphraseFunc) plan.Input {
+	return plan.Input{
+		Spec: workspace.RequestSpec{
+			URL: url, Identity: f.identity, SystemRoots: f.systemRoots, ServerName: f.serverName,
+			TLSMin: f.tlsMin, TLSMax: f.tlsMax, Insecure: f.insecure, Timeout: f.timeout,
+		},
+		Explicit: workspace.ExplicitFields{
+			Identity:   f.set["identity"] || f.set["cert"],
+			Trust:      f.set["ca"] || f.set["cacert"] || f.set["system-roots"],
+			ServerName: f.set["servername"],
+			TLSMin:     f.set["tls-min"],
+			TLSMax:     f.set["tls-max"],
+			Timeout:    f.set["timeout"],
+		},
+		Profile: f.profile, NoProfile: f.noProfile,
+		CertFile: f.certFile, KeyFile: f.keyFile, KeyPassphrase: keyPass,
+		CAs: f.cas,
 	}
 }
 
-// attempt applies the matching profile, picks the identity for --identity
-// auto, resolves the request, runs it, prints the report and keeps it in
-// the workspace history when a workspace was used.
-func (c *cli) attempt(spec workspace.RequestSpec, tf *tlsFlags) error {
-	if err := c.chooseProfile(&spec, tf); err != nil {
-		return err
-	}
-	if spec.Identity == autoIdentity {
-		if err := c.chooseAutoIdentity(&spec, tf); err != nil {
-			return err
-		}
-	}
-	tf.identity = spec.Identity
-	req, store, err := c.resolve(spec, tf)
+// attempt plans the request (profile, identity, trust), runs it, prints
+// the report and keeps it in the workspace history when a workspace was
+// used. The plan's decisions reach stderr as they are made.
+func (c *cli) attempt(in plan.Input, asJSON bool) error {
+	p, err := plan.Make(c.ctx, in, c.planSteps(in.Explicit.Identity))
 	if err != nil {
-		return err
+		return c.planFailed(p, err, asJSON)
 	}
-	if err := req.Validate(); err != nil {
-		return badInput(err)
-	}
-	rep := tlsengine.Run(c.ctx, req)
-	if store != nil {
-		c.remember(store, spec, rep)
-	}
-	if tf.asJSON {
-		if err := writeJSON(c.stdout, rep); err != nil {
-			return err
+	rep := tlsengine.Run(c.ctx, p.Request)
+	if p.Store != nil {
+		// A busy workspace must not turn a finished request into a
+		// failure, so it only warns.
+		if _, err := p.Store.Remember(p.Spec, rep, time.Time{}); err != nil {
+			fmt.Fprintf(c.stderr, "warning: the attempt was not saved in history: %s\n", safetext.Line(err.Error()))
 		}
-	} else {
-		renderReport(c.stdout, rep, c.colour(c.stdout))
+	}
+	if err := c.printReport(rep, asJSON); err != nil {
+		return err
 	}
 	if !rep.OK {
 		return &quietError{exitFailed}
@@ -139,120 +141,34 @@ func (c *cli) attempt(spec workspace.RequestSpec, tf *tlsFlags) error {
 	return nil
 }
 
-// resolve builds the engine request from flags: workspace names through the
-// workspace, files directly. The workspace is opened only when a name needs
-// it, or when it exists and can name the user's identities in hints.
-func (c *cli) resolve(spec workspace.RequestSpec, tf *tlsFlags) (tlsengine.Request, *workspace.Store, error) {
-	if tf.identity != "" && (tf.certFile != "" || tf.keyFile != "") {
-		return tlsengine.Request{}, nil, usagef("use either --identity or --cert/--key, not both")
+func (c *cli) printReport(rep tlsengine.Report, asJSON bool) error {
+	if asJSON {
+		return writeJSON(c.stdout, rep)
 	}
-	if (tf.certFile == "") != (tf.keyFile == "") {
-		return tlsengine.Request{}, nil, usagef("--cert and --key go together: give both (or --identity NAME)")
-	}
-	var caFiles []string
-	for _, ca := range tf.cas {
-		if _, err := os.Stat(ca); err == nil {
-			caFiles = append(caFiles, ca)
-		} else {
-			spec.CAs = append(spec.CAs, ca)
-		}
-	}
-	needStore := spec.Identity != "" || len(spec.CAs) > 0
-	var store *workspace.Store
-	if path, err := c.path(); err == nil && (needStore || workspace.Exists(path)) {
-		if store, err = c.store(); err != nil {
-			return tlsengine.Request{}, nil, err
-		}
-	}
-	var req tlsengine.Request
-	var err error
-	if store != nil {
-		var keys *workspace.Keys
-		if spec.Identity != "" {
-			if keys, err = c.unlock(store); err != nil {
-				return req, nil, err
+	renderReport(c.stdout, rep, c.colour(c.stdout))
+	return nil
+}
+
+// planSteps reach the workspace, the network and the passphrase for the
+// planner: the workspace is opened only when it exists or a name needs it,
+// and the passphrase asked only for a key.
+func (c *cli) planSteps(identityGiven bool) plan.Steps {
+	return plan.Steps{
+		Workspace: func(need bool) (*workspace.Store, error) {
+			path, err := c.path()
+			if err != nil {
+				if need {
+					return nil, err
+				}
+				return nil, nil
 			}
-		}
-		req, err = store.Resolve(keys, spec)
-	} else {
-		req, err = spec.Request()
-	}
-	if err != nil {
-		return req, nil, badInput(err)
-	}
-	for _, file := range caFiles {
-		b, err := certfile.ParseFile(file, nil)
-		if err != nil {
-			return req, nil, badInput(fmt.Errorf("--ca %s: %w", file, err))
-		}
-		if len(b.Certs) == 0 {
-			return req, nil, badInput(fmt.Errorf("--ca %s holds no certificate", file))
-		}
-		for _, cert := range b.Certs {
-			req.Roots = append(req.Roots, cert)
-			req.RootNames = append(req.RootNames, file)
-		}
-	}
-	if tf.certFile != "" {
-		cert, err := loadKeyPair(tf.certFile, tf.keyFile, c.importPassphrase(tf.passFile))
-		if err != nil {
-			return req, nil, badInput(err)
-		}
-		req.ClientCert, req.ClientName = cert, tf.certFile
-	}
-	return req, store, nil
-}
-
-// loadKeyPair reads a certificate (with its chain) and its key from files in
-// any format import accepts.
-func loadKeyPair(certPath, keyPath string, pass certfile.PassphraseFunc) (*tls.Certificate, error) {
-	var bundles []*certfile.Bundle
-	for _, p := range []string{certPath, keyPath} {
-		if len(bundles) == 1 && p == certPath {
-			break // --cert and --key name the same file (a p12 or a combined PEM)
-		}
-		b, err := certfile.ParseFile(p, pass)
-		if err != nil {
-			return nil, err
-		}
-		bundles = append(bundles, b)
-	}
-	ids, _, err := certfile.Group(bundles)
-	if err != nil {
-		return nil, err
-	}
-	if len(ids) != 1 {
-		return nil, fmt.Errorf("--cert %s and --key %s hold %d certificate/key pairs; mtlswb needs exactly one", certPath, keyPath, len(ids))
-	}
-	cert := &tls.Certificate{PrivateKey: ids[0].Key, Leaf: ids[0].Chain[0]}
-	for _, c := range ids[0].Chain {
-		cert.Certificate = append(cert.Certificate, c.Raw)
-	}
-	return cert, nil
-}
-
-// remember saves the attempt in the workspace history. A busy workspace
-// must not turn a finished request into a failure, so it only warns.
-func (c *cli) remember(store *workspace.Store, spec workspace.RequestSpec, rep tlsengine.Report) {
-	specJSON, _ := json.Marshal(spec)
-	repJSON, err := json.Marshal(rep)
-	if err != nil {
-		return
-	}
-	e := workspace.HistoryEntry{
-		At: rep.StartedAt, Method: rep.Request.Method, URL: rep.Request.URL, Identity: spec.Identity,
-		OK: rep.OK, Request: specJSON, Report: repJSON,
-	}
-	if e.At.IsZero() {
-		e.At = time.Now()
-	}
-	if rep.HTTP != nil {
-		e.Status = rep.HTTP.Status
-	}
-	if rep.Failure != nil {
-		e.Category = string(rep.Failure.Category)
-	}
-	if _, err := store.AddHistory(e); err != nil {
-		fmt.Fprintf(c.stderr, "warning: the attempt was not saved in history: %s\n", safetext.Line(err.Error()))
+			if !need && !workspace.Exists(path) {
+				return nil, nil
+			}
+			return c.store()
+		},
+		Probe:   tlsengine.Run,
+		Unlock:  c.unlock,
+		Decided: func(d plan.Decision) { c.explain(d, identityGiven) },
 	}
 }

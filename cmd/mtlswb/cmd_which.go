@@ -3,18 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mtlswb/mtlswb/tlsengine"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/plan"
 )
-
-// autoIdentity is the --identity value that picks an identity from the
-// server's certificate request. An identity literally named "auto" can
-// still be used through a profile, or after `mtlswb rename auto NEW`.
-const autoIdentity = "auto"
 
 func cmdWhich(c *cli, args []string) error {
 	fs := c.flags()
@@ -35,10 +31,16 @@ func cmdWhich(c *cli, args []string) error {
 	if setFlags(fs)["env"] {
 		envp = env
 	}
-	sel, err := s.WhichIn(pos[0], envp)
-	if err != nil {
+	// which shows the profile decision send would take, problems and all.
+	p, err := plan.Decide(c.ctx, plan.Input{Spec: workspace.RequestSpec{URL: pos[0]}, Env: envp},
+		plan.Steps{Workspace: func(bool) (*workspace.Store, error) { return s, nil }})
+	if p.Selection == nil {
+		if err == nil {
+			_, err = workspace.ParseTarget(pos[0]) // why no profile could match
+		}
 		return badInput(err)
 	}
+	sel := *p.Selection
 	if *asJSON {
 		if err := writeJSON(c.stdout, sel); err != nil {
 			return err
@@ -104,111 +106,35 @@ func renderSelection(c *cli, sel workspace.Selection) {
 	tw.Flush()
 }
 
-// chooseProfile applies the profile that matches the request's URL (or the
-// one --profile names) to spec, leaving alone what flags set explicitly.
-// It says on stderr which profile it used, so a certificate is never sent
-// or withheld silently.
-func (c *cli) chooseProfile(spec *workspace.RequestSpec, tf *tlsFlags) error {
-	if tf.noProfile {
-		if tf.profile != "" {
-			return usagef("--profile and --no-profile contradict each other: give one")
+// explain prints the decisions a user must not miss, as the planner makes
+// them: the profile used (so a certificate is never sent or withheld
+// silently) and what `--identity auto` read from the server. identityGiven
+// says the identity came from the flags, not the profile.
+func (c *cli) explain(d plan.Decision, identityGiven bool) {
+	w := c.stderr
+	switch {
+	case d.Kind == plan.KindProfile && d.Profile != nil:
+		who := "identity " + d.Profile.Identity
+		if identityGiven {
+			who = "its trust and options; the identity from your flags"
 		}
-		return nil
+		fmt.Fprintf(w, "mtlswb: using profile %s (%s) for %s: %s\n", d.Profile.Name, safetext.Line(who), safetext.Line(d.Target), safetext.Line(d.Why))
+	case d.Kind == plan.KindIdentity && d.Auto != nil:
+		explainAuto(w, d.Auto)
 	}
-	explicit := workspace.ExplicitFields{
-		Identity:   tf.set["identity"] || tf.set["cert"],
-		Trust:      tf.set["ca"] || tf.set["cacert"] || tf.set["system-roots"],
-		ServerName: tf.set["servername"],
-		TLSMin:     tf.set["tls-min"],
-		TLSMax:     tf.set["tls-max"],
-		Timeout:    tf.set["timeout"],
-	}
-	path, err := c.path()
-	if err != nil || !workspace.Exists(path) {
-		if tf.profile != "" {
-			return usagef("--profile %s: there is no workspace to hold profiles; run `mtlswb init`", tf.profile)
-		}
-		return nil
-	}
-	s, err := c.store()
-	if err != nil {
-		return err
-	}
-	var p *workspace.Profile
-	var why, target string
-	if tf.profile != "" {
-		if p, err = s.Profile(tf.profile); err != nil {
-			return err
-		}
-		if u := p.Unusable(); u != "" && !explicit.Identity {
-			return badInput(errors.New(u))
-		}
-		why, target = "as --profile asked", spec.URL
-	} else {
-		sel, err := s.Which(spec.URL)
-		if err != nil || !sel.Matched {
-			// A URL Which cannot read is the engine's to explain.
-			return nil
-		}
-		if len(sel.Problems) > 0 && !explicit.Identity {
-			return &hintError{
-				err:   badInput(fmt.Errorf("%s matches profile `%s`, which cannot be used: %s", sel.Target, sel.Profile, strings.Join(sel.Problems, "; "))),
-				hints: []string{"fix the profile, or give --identity NAME (or --no-profile) to send without it"},
-			}
-		}
-		p, why, target = sel.Chosen, sel.Reason, sel.Target.String()
-	}
-	p.ApplyTo(spec, explicit)
-	who := "identity " + p.Identity
-	if explicit.Identity {
-		who = "its trust and options; the identity from your flags"
-	}
-	fmt.Fprintf(c.stderr, "mtlswb: using profile %s (%s) for %s: %s\n", p.Name, safetext.Line(who), safetext.Line(target), safetext.Line(why))
-	return nil
 }
 
-// chooseAutoIdentity probes the server with no certificate and every
-// workspace identity as a candidate, and sets spec.Identity to the one
-// identity the server's certificate request accepts. Several that fit are
-// an ambiguity the user must settle (exit 2); none that fits is a failure
-// (exit 1). Either way every candidate is listed with its reason.
-func (c *cli) chooseAutoIdentity(spec *workspace.RequestSpec, tf *tlsFlags) error {
-	if tf.certFile != "" || tf.keyFile != "" {
-		return usagef("--identity auto picks from the workspace; it does not combine with --cert/--key")
-	}
-	path, err := c.path()
-	if err != nil || !workspace.Exists(path) {
-		return usagef("--identity auto picks from the workspace's identities, and there is no workspace: run `mtlswb init`")
-	}
-	probe := *spec
-	probe.Identity, probe.Probe, probe.Method, probe.Body, probe.Headers = "", true, "", "", nil
-	ptf := *tf
-	ptf.identity = ""
-	req, store, err := c.resolve(probe, &ptf)
-	if err != nil {
-		return err
-	}
-	if store == nil {
-		return usagef("--identity auto needs the workspace")
-	}
-	rep := tlsengine.Run(c.ctx, req)
-	ch := workspace.ChooseIdentity(rep)
-	w := c.stderr
-	if ch.Outcome == workspace.AutoProbeFailed {
+// explainAuto lists what the server's certificate request accepts and
+// every candidate with its reason; an ambiguity or a misfit is then said
+// by the error that follows.
+func explainAuto(w io.Writer, ch *workspace.AutoChoice) {
+	switch ch.Outcome {
+	case workspace.AutoProbeFailed:
 		fmt.Fprintf(w, "mtlswb: --identity auto: %s; the probe's report follows\n", safetext.Line(ch.Summary))
-		if tf.asJSON {
-			if err := writeJSON(c.stdout, rep); err != nil {
-				return err
-			}
-		} else {
-			renderReport(c.stdout, rep, c.colour(c.stdout))
-		}
-		return &quietError{exitFailed}
-	}
-	if ch.Outcome == workspace.AutoNotRequested {
+		return
+	case workspace.AutoNotRequested:
 		fmt.Fprintf(w, "mtlswb: --identity auto: %s; sending none\n", safetext.Line(ch.Summary))
-		spec.Identity = ""
-		return nil
+		return
 	}
 	cas := "any (the server lists none)"
 	if len(ch.AcceptableCAs) > 0 {
@@ -225,16 +151,31 @@ func (c *cli) chooseAutoIdentity(spec *workspace.RequestSpec, tf *tlsFlags) erro
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, safetext.Line(v.Name), safetext.Line(v.Reason))
 	}
-	switch ch.Outcome {
-	case workspace.AutoChosen:
+	if ch.Outcome == workspace.AutoChosen {
 		fmt.Fprintf(w, "mtlswb: --identity auto: %s\n", safetext.Line(ch.Summary))
-		spec.Identity = ch.Chosen
-		return nil
-	case workspace.AutoAmbiguous:
-		return badInput(fmt.Errorf("--identity auto: %s", ch.Summary))
 	}
-	return &hintError{
-		err:   fmt.Errorf("--identity auto: %s", ch.Summary),
-		hints: []string{"import or issue an identity under one of the CAs the server accepts, or ask its operator to accept yours"},
+}
+
+// planFailed turns a planning error into the CLI's: exit 2 for what was
+// asked wrongly, hints as hint lines. When the auto probe failed, its
+// report is the answer (exit 1).
+func (c *cli) planFailed(p *plan.Plan, err error, asJSON bool) error {
+	var pe *plan.Error
+	if !errors.As(err, &pe) {
+		return err
 	}
+	if pe.Step == plan.StepAuto && p.Auto != nil && p.Auto.Outcome == workspace.AutoProbeFailed {
+		if err := c.printReport(*p.Probe, asJSON); err != nil {
+			return err
+		}
+		return &quietError{exitFailed}
+	}
+	err = pe.Err
+	if pe.BadInput {
+		err = badInput(err)
+	}
+	if len(pe.Hints) > 0 {
+		err = &hintError{err: err, hints: pe.Hints}
+	}
+	return err
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
 	"github.com/mtlswb/mtlswb/tlsengine/serve"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/plan"
 )
 
 // Guide is shown on screen while the demo runs.
@@ -129,13 +130,19 @@ func (d *Demo) Check(ctx context.Context, w io.Writer) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// The scenarios are exact requests: no profile (the demo workspace has
+	// none anyway), so each gets what its saved spec says.
+	steps := plan.Steps{
+		Workspace: func(bool) (*workspace.Store, error) { return store, nil },
+		Unlock:    func(*workspace.Store) (*workspace.Keys, error) { return keys, nil },
+	}
 	all := true
 	for _, sc := range d.Scenarios {
-		req, err := store.Resolve(keys, sc.Spec)
+		p, err := plan.Make(ctx, plan.Input{Spec: sc.Spec, NoProfile: true}, steps)
 		if err != nil {
 			return false, fmt.Errorf("scenario %s: %w", sc.Name, err)
 		}
-		rep := tlsengine.Run(ctx, req)
+		rep := tlsengine.Run(ctx, p.Request)
 		got := tlsengine.Category("ok")
 		if rep.Failure != nil {
 			got = rep.Failure.Category
