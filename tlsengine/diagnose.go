@@ -14,14 +14,14 @@ import (
 // orders them and the best gives the Failure its category and explanation
 // (rank.go).
 
-// diagnose turns the error that ended an attempt into a Failure.
-func (a *attempt) diagnose(parent context.Context, err error) *Failure {
-	return diagnosis(a.evidence(parent, err, nil))
-}
-
-// diagnoseHTTP explains an HTTP answer of 400 or more.
-func (a *attempt) diagnoseHTTP(h *HTTPInfo) *Failure {
-	return diagnosis(a.evidence(nil, nil, h))
+// diagnose turns what ended an attempt into a Failure: the error, or the
+// HTTP answer of 400 or more h. When the evidence leaves the cause open,
+// the local checks that cost fetches or a second handshake run first
+// (gatherMore): the identity's revocation, a TLS 1.2 retry.
+func (a *attempt) diagnose(parent context.Context, err error, h *HTTPInfo) *Failure {
+	ev := a.evidence(parent, err, h)
+	a.gatherMore(parent, ev)
+	return diagnosis(ev)
 }
 
 // bodyReason is what an error body says, in one line: the message field of

@@ -179,7 +179,12 @@ func (a *attempt) dialTLS(ctx context.Context, _, addr string) (net.Conn, error)
 // connection runs the connection phases to addr: resolve and connect
 // (through the proxy if any), the protocol's preamble, the TLS handshake.
 func (a *attempt) connection(ctx context.Context, addr string) (*tls.Conn, error) {
-	c, err := a.dialTCP(ctx, addr)
+	dial := addr
+	if a.req.ConnectTo != "" && addr == a.tgt.addr {
+		// The URL's host stays the server name; only the address changes.
+		dial = a.req.ConnectTo
+	}
+	c, err := a.dialTCP(ctx, dial)
 	if err != nil {
 		return nil, err
 	}
@@ -214,6 +219,7 @@ func (a *attempt) handshake(ctx context.Context, c net.Conn, serverName string) 
 	a.mu.Lock()
 	a.serverName, a.raw = serverName, raw
 	a.handshakeDone, a.certReq, a.sent, a.server, a.supportErr = false, nil, false, nil, nil
+	a.renegotiated, a.tickets = false, 0
 	a.mu.Unlock()
 	tc := tls.Client(raw, a.tlsConfig(serverName))
 	t0 := a.enter(PhaseHandshake)
@@ -228,7 +234,7 @@ func (a *attempt) handshake(ctx context.Context, c net.Conn, serverName string) 
 	}
 	raw.salvage.Store(true)
 	a.mu.Lock()
-	a.tlsConn = tc
+	a.tlsConn, a.handshakeEnd = tc, time.Now()
 	a.phase = PhaseRequest // the exchange comes next
 	a.mu.Unlock()
 	return tc, nil

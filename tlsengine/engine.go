@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
@@ -44,19 +45,32 @@ func Run(ctx context.Context, req Request) Report {
 	defer cancel()
 
 	a := newAttempt(req, tgt, start)
+	a.verifier.ctx = runCtx
 	rep.Warnings = append(rep.Warnings, a.preflight()...)
 	out, err := a.run(runCtx)
+	a.mu.Lock()
+	a.endedAt = time.Now()
+	a.mu.Unlock()
+	if len(req.CRLs) > 0 {
+		// Asked for: the status is reported whatever the outcome.
+		a.checkRevocation(ctx)
+	}
 	rep.HTTP, rep.Application = out.http, out.app
 	a.fill(&rep)
 	switch {
 	case refused(err):
 		rep.Failure = a.explainRefusal(err)
 	case err != nil:
-		rep.Failure = a.diagnose(ctx, err)
+		rep.Failure = a.diagnose(ctx, err, nil)
 	case rep.HTTP != nil && rep.HTTP.Status >= 400:
-		rep.Failure = a.diagnoseHTTP(rep.HTTP)
+		rep.Failure = a.diagnose(ctx, nil, rep.HTTP)
 	}
+	// Diagnosis may have checked revocation or retried with TLS 1.2.
+	rep.TLS.ClientCertRevocation, rep.Retry = a.revocationStatus(), a.retryInfo()
 	rep.OK = rep.Failure == nil
+	if rep.OK {
+		rep.Unjudged = a.unjudged(out)
+	}
 	finish(&rep, start)
 	return rep
 }
@@ -125,6 +139,23 @@ type attempt struct {
 	raw           *rawConn
 	tlsConn       *tls.Conn // of the last successful handshake
 	warnings      []string
+	// handshakeEnd is when the last handshake completed, endedAt when the
+	// attempt ended: how long the server kept the connection before it
+	// closed it.
+	handshakeEnd, endedAt time.Time
+	// renegotiated: the server asked for the client certificate by
+	// renegotiating after the handshake (TLS 1.2), which the attempt
+	// accepted once.
+	renegotiated bool
+	// tickets counts the session tickets the server sent on the last
+	// connection (see ticketCounter).
+	tickets int
+	// revocation is the identity's revocation status once checked
+	// (checkRevocation).
+	revokeOnce sync.Once
+	revocation *revocation.Status
+	// retry is the TLS 1.2 retry's outcome, when diagnosis made one.
+	retry *retryOutcome
 }
 
 // certRequest is the server's CertificateRequest.
@@ -186,7 +217,34 @@ func (a *attempt) tlsConfig(serverName string) *tls.Config {
 		MinVersion:           minV,
 		MaxVersion:           maxV,
 		NextProtos:           a.tgt.proto.alpn(),
+		// Apache's per-directory SSLVerifyClient asks for the certificate
+		// by renegotiating after the request line (TLS 1.2); curl accepts
+		// it, so the attempt does too, once, as browsers do.
+		Renegotiation: tls.RenegotiateOnceAsClient,
+		// Only to count the tickets: the cache never hands a session back
+		// (see ticketCounter).
+		ClientSessionCache: ticketCounter{a},
 	}
+}
+
+// ticketCounter is a session cache that keeps nothing: it counts the
+// session tickets the server sends. Without a cache crypto/tls offers no
+// psk_key_exchange_modes and TLS 1.3 servers send no tickets at all; with
+// one, an OpenSSL server sends its tickets only once it has accepted the
+// client's certificate, so tickets before a close are evidence that the
+// close was no rejection. Get never returns a session: a resumed handshake
+// skips client authentication, which is what the user is testing.
+type ticketCounter struct{ a *attempt }
+
+func (ticketCounter) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+
+func (t ticketCounter) Put(_ string, s *tls.ClientSessionState) {
+	if s == nil {
+		return
+	}
+	t.a.mu.Lock()
+	t.a.tickets++
+	t.a.mu.Unlock()
 }
 
 func (a *attempt) verifyConnection(cs tls.ConnectionState, serverName string) error {
@@ -214,6 +272,10 @@ func (a *attempt) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Ce
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.certReq = cr
+	if a.handshakeDone {
+		// Asked for after the handshake: a TLS 1.2 renegotiation.
+		a.renegotiated = true
+	}
 	if a.req.ClientCert == nil {
 		a.sent = false
 		// An empty certificate message: the server decides whether that is
@@ -258,6 +320,7 @@ func (a *attempt) fill(rep *Report) {
 			info.Verification.Error = safetext.Line(a.server.err.Error())
 		}
 	}
+	info.ClientCertRevocation = a.revocation
 	if cr := a.certReq; cr != nil {
 		info.ClientCertRequested = true
 		info.AcceptableCAs = make([]string, 0, len(cr.acceptable))
@@ -266,7 +329,10 @@ func (a *attempt) fill(rep *Report) {
 		}
 		info.SignatureSchemes = make([]string, 0, len(cr.schemes))
 		for _, s := range cr.schemes {
-			info.SignatureSchemes = append(info.SignatureSchemes, s.String())
+			info.SignatureSchemes = append(info.SignatureSchemes, SchemeName(s))
+		}
+		if a.renegotiated {
+			info.ClientCertRequestedBy = "renegotiation"
 		}
 		rep.Identities = a.verdicts(cr)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 )
 
 // evidence is everything the diagnosis of one failed attempt may use,
@@ -53,11 +55,24 @@ type evidence struct {
 	timing Timing
 
 	// ticketsReceived: the server sent TLS 1.3 session tickets after the
-	// handshake. OpenSSL sends them only once it has accepted the client's
-	// certificate, so a close after them is no rejection. Always false for
-	// now: seeing them needs a ClientSessionCache in the engine's tls.Config
-	// (crypto/tls calls its Put per ticket), which the engine does not set.
+	// handshake (the engine counts them with ticketCounter). OpenSSL sends
+	// them only once it has accepted the client's certificate, so a close
+	// after them is no rejection.
 	ticketsReceived bool
+	// renegotiated: the server asked for the client certificate by a TLS
+	// 1.2 renegotiation after the handshake (Apache's per-directory
+	// SSLVerifyClient), so an alert then is the renegotiation's verdict.
+	renegotiated bool
+	// sinceHandshake is the time from the handshake's end to the failure,
+	// 0 when no handshake completed: a server rejects a certificate at
+	// once, a backend that times out takes seconds.
+	sinceHandshake time.Duration
+	// retry is what a TLS 1.2 retry of a TLS 1.3 attempt showed, when one
+	// was made (evidence_local.go); nil otherwise.
+	retry *retryOutcome
+	// revocation is the identity's revocation status, checked when a
+	// rejection without a reason made it worth the fetches; nil otherwise.
+	revocation *revocation.Status
 }
 
 // alertSeen is a TLS alert the server sent.
@@ -86,21 +101,44 @@ type clientEvidence struct {
 	// keyFits: the key can sign with a scheme the server's request allows
 	// (true when the server sent no request or no list).
 	keyFits bool
+	// revoked: its issuer's CRL or OCSP responder says it is revoked
+	// (evidence.revocation has the details).
+	revoked bool
+	// name is the identity's own name ("joe"), for commands in hints; ""
+	// for a certificate from files.
+	name string
 
 	// fitting are hints naming other identities the server's certificate
 	// request would accept (see attempt.acceptedCandidates).
 	fitting []string
+
+	// intermediates counts the CA certificates between leaf and its root,
+	// in the chain sent and above it among the caller's CAs: a server
+	// verifies a limited depth (nginx's and Apache's default allows one).
+	intermediates int
+	// missingIssuer is the intermediate the chain sent stops below: the
+	// issuer of its last certificate, not self-signed, not sent, found
+	// among the caller's CAs as completingCA (and in the chain of
+	// identity carriedBy, when another identity carries it).
+	missingIssuer *x509.Certificate
+	completingCA  string
+	carriedBy     string
 }
 
 // problems reports whether a local check of the sent certificate fails: then
 // a rejection the server gave no reason for has a likely explanation.
-func (c clientEvidence) problems() bool {
-	return c.sent && c.leaf != nil && (!c.clientAuth || c.validity != "" || !c.issuerListed)
+func (c clientEvidence) problems() bool { return c.checksFail() || (c.sent && c.deepChain()) }
+
+// checksFail reports whether a check of the certificate itself fails (its
+// chain's depth aside).
+func (c clientEvidence) checksFail() bool {
+	return c.sent && c.leaf != nil && (!c.clientAuth || c.validity != "" || !c.issuerListed || c.revoked || !c.keyFits)
 }
 
 // requestFacts are the parts of the Request that messages quote.
 type requestFacts struct {
 	target     string        // host:port dialled
+	host       string        // the URL's host, before --servername
 	proxy      string        // the CONNECT proxy's host:port, "" without one
 	limit      time.Duration // the attempt's time limit
 	minVersion uint16
@@ -131,6 +169,10 @@ func (a *attempt) evidence(parent context.Context, err error, h *HTTPInfo) *evid
 	ev.phase, ev.handshakeDone, ev.certReq = a.phase, a.handshakeDone, a.certReq
 	ev.server, ev.serverName, ev.timing = a.server, a.serverName, a.timing
 	ev.client.sent = a.sent
+	ev.ticketsReceived, ev.renegotiated = a.tickets > 0, a.renegotiated
+	if a.handshakeDone && !a.handshakeEnd.IsZero() && a.endedAt.After(a.handshakeEnd) {
+		ev.sinceHandshake = a.endedAt.Sub(a.handshakeEnd)
+	}
 	if a.state != nil {
 		ev.version = a.state.Version
 	}
@@ -189,7 +231,7 @@ func (ev *evidence) classify(parent context.Context, err error) {
 }
 
 func (a *attempt) requestFacts() requestFacts {
-	rf := requestFacts{target: a.tgt.addr, limit: a.req.Timeout, now: a.now, systemTrust: len(a.req.Roots) == 0}
+	rf := requestFacts{target: a.tgt.addr, host: a.tgt.host, limit: a.req.Timeout, now: a.now, systemTrust: len(a.req.Roots) == 0}
 	if rf.limit == 0 {
 		rf.limit = defaultTimeout
 	}
@@ -202,7 +244,7 @@ func (a *attempt) requestFacts() requestFacts {
 }
 
 func (a *attempt) clientEvidence(sent bool, cr *certRequest) clientEvidence {
-	c := clientEvidence{chosen: a.req.ClientCert != nil, who: a.identity(), sent: sent,
+	c := clientEvidence{chosen: a.req.ClientCert != nil, who: a.identity(), name: a.req.ClientName, sent: sent,
 		leaf: a.clientLeaf, chain: a.clientChain, issuerListed: true, keyFits: true}
 	if cr != nil {
 		c.fitting = a.acceptedCandidates(cr)
@@ -212,6 +254,7 @@ func (a *attempt) clientEvidence(sent bool, cr *certRequest) clientEvidence {
 	}
 	c.validity = validity(c.leaf, a.now)
 	c.clientAuth = allowsUsage(c.leaf, x509.ExtKeyUsageClientAuth)
+	a.chainEvidence(&c)
 	if cr != nil {
 		_, c.issuerListed = acceptedIssuer(c.chain, cr.acceptable)
 		c.keyFits = keyTypeAllowed(c.leaf.PublicKey, cr.version, cr.schemes)

@@ -3,6 +3,9 @@ package tlsengine
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
 // clientCause explains a client-certificate category: its summary and hints
@@ -29,13 +32,27 @@ func clientCause(ev *evidence, cat Category, said string) Cause {
 	case ClientCertUnknownCA:
 		c.summary = fmt.Sprintf("the server rejected %s: it does not trust its issuer", who)
 		if leaf != nil {
-			c.summary = fmt.Sprintf("the server rejected %s: it does not trust its issuer %s", who, issuer(cl.chain[len(cl.chain)-1]))
+			// Name the identity's own issuer: the top of the chain sent is
+			// an intermediate's issuer when the chain carries one.
+			c.summary = fmt.Sprintf("the server rejected %s: it does not trust its issuer %s", who, issuer(leaf))
+			if top := cl.chain[len(cl.chain)-1]; top != leaf {
+				c.summary += fmt.Sprintf(" (sent with its chain up to %s)", issuer(top))
+			}
 		}
+		c.hints = append(c.hints, missingIntermediateHints(cl)...)
 		c.hints = append(c.hints, cl.fitting...)
-		if leaf != nil && !selfSigned(cl.chain[len(cl.chain)-1]) {
+		if leaf != nil && cl.missingIssuer == nil && !selfSigned(cl.chain[len(cl.chain)-1]) {
 			c.hints = append(c.hints, "if the issuer is an intermediate CA, send it with the certificate (add it to the identity's chain)")
 		}
-		c.hints = append(c.hints, "or ask the server's operator to trust your issuing CA")
+		if cl.deepChain() {
+			c.hints = append(c.hints, fmt.Sprintf("the chain has %d intermediates: a server that verifies fewer (nginx's default: %d) refuses it; ask for ssl_verify_depth %d (Apache: SSLVerifyDepth %d)",
+				cl.intermediates, nginxDefaultDepth, cl.intermediates, cl.intermediates+1))
+		}
+		if leaf != nil {
+			c.hints = append(c.hints, "or ask the server's operator to trust your issuing CA "+issuer(leaf))
+		} else {
+			c.hints = append(c.hints, "or ask the server's operator to trust your issuing CA")
+		}
 	case ClientCertExpired:
 		if leaf != nil && cl.validity != "" {
 			c.summary = fmt.Sprintf("the server rejected %s: it %s", who, cl.validity)
@@ -50,6 +67,9 @@ func clientCause(ev *evidence, cat Category, said string) Cause {
 	case ClientCertRevoked:
 		c.summary = fmt.Sprintf("the server rejected %s: it says the certificate is revoked", who)
 		c.hints = append(c.hints, "get a new certificate from the issuing CA")
+		if r := ev.revocation; r != nil && r.State != revocation.Unknown {
+			c.hints = append(c.hints, "here: "+r.Summary())
+		}
 		c.hints = append(c.hints, cl.fitting...)
 	case ClientCertWrongUsage:
 		if leaf != nil && !cl.clientAuth {
@@ -64,6 +84,9 @@ func clientCause(ev *evidence, cat Category, said string) Cause {
 		if leaf != nil {
 			c.hints = append(c.hints, fmt.Sprintf("local checks find nothing wrong (valid until %s, clientAuth allowed, issued by %s): the server's log says why it refused",
 				stamp(leaf.NotAfter), issuer(leaf)))
+		}
+		if r := ev.revocation; r != nil && r.State == revocation.Good {
+			c.hints = append(c.hints, "revocation: "+r.Summary())
 		}
 		c.hints = append(c.hints, cl.fitting...)
 	}
@@ -84,4 +107,21 @@ func acceptableList(cas [][]byte) string {
 		names = append(names, dnString(ca))
 	}
 	return strings.Join(names, "; ")
+}
+
+// missingIntermediateHints name the workspace CA that completes a chain
+// sent without its intermediate, and how to attach it.
+func missingIntermediateHints(cl clientEvidence) []string {
+	if cl.missingIssuer == nil || cl.completingCA == "" {
+		return nil
+	}
+	h := []string{fmt.Sprintf("%s is sent without its issuer %s, which your CA %s holds: the server may list only the CA above it",
+		cl.who, subject(cl.missingIssuer), quoteName(cl.completingCA))}
+	if cl.name != "" {
+		h = append(h, fmt.Sprintf("attach it to the identity's chain: mtlswb chain add %s %s", safetext.Line(cl.name), safetext.Line(cl.completingCA)))
+	}
+	if cl.carriedBy != "" {
+		h = append(h, fmt.Sprintf("identity %s already carries it in its chain", quoteName(cl.carriedBy)))
+	}
+	return h
 }

@@ -105,7 +105,12 @@ func (a *attempt) verdict(name string, chain []*x509.Certificate, cr *certReques
 	var reasons []string
 	ca, ok := acceptedIssuer(chain, cr.acceptable)
 	if !ok {
-		reasons = append(reasons, fmt.Sprintf("issued by %s, which the server does not list as acceptable", issuer(chain[len(chain)-1])))
+		// Name the identity's own issuer, and how far up the chain went.
+		if top := chain[len(chain)-1]; top != leaf {
+			reasons = append(reasons, fmt.Sprintf("issued by %s and sent with its chain up to %s, none of which the server lists as acceptable", issuer(leaf), issuer(top)))
+		} else {
+			reasons = append(reasons, fmt.Sprintf("issued by %s, which the server does not list as acceptable", issuer(leaf)))
+		}
 	}
 	if p := validity(leaf, a.now); p != "" {
 		reasons = append(reasons, p)

@@ -1,15 +1,3 @@
-// Package tlsengine sends one traced request (or a handshake-only probe) over
-// TLS with an optional client certificate, verifies the server's chain link by
-// link, and explains every failure in a fixed vocabulary of categories.
-//
-// An attempt runs a fixed list of phases (phases.go): resolve, connect,
-// the protocol's preamble, the TLS handshake, the late-alert read and the
-// protocol's exchange. The protocol comes from the URL's scheme: HTTP for
-// https://, raw TLS for tls:// and for a probe (protocol.go).
-//
-// It takes and returns standard-library types only: it must not import the
-// workspace, the terminal UI or bbolt (deps_test.go), so the CLI, the TUI and
-// tests all share one Report and cannot disagree about what happened.
 package tlsengine
 
 import (
@@ -17,6 +5,8 @@ import (
 	"crypto/x509"
 	"net/http"
 	"time"
+
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 )
 
 // Request describes one attempt. URL is an https:// URL for a request (or
@@ -41,18 +31,36 @@ type Request struct {
 	SystemRoots bool
 
 	ServerName string // SNI and name checked; empty: the URL's host
+	// ConnectTo is the host:port to connect to instead of the URL's (curl's
+	// --connect-to): the URL's host stays the server name and Host header.
+	ConnectTo  string
 	MinVersion uint16 // tls.VersionTLS12 when zero
 	MaxVersion uint16 // tls.VersionTLS13 when zero
 	Insecure   bool   // record verification but do not fail on it
 	Timeout    time.Duration
-	Follow     bool   // follow redirects (reported, not followed, otherwise)
-	Proxy      string // http://host:port for an HTTP CONNECT proxy
+	// Explain lets the diagnosis make a second, handshake-only attempt
+	// with TLS 1.2 when a TLS 1.3 server closed without saying why; a probe
+	// always may.
+	Explain bool
+	Follow  bool   // follow redirects (reported, not followed, otherwise)
+	Proxy   string // http://host:port for an HTTP CONNECT proxy
 
 	// Candidates are the other identities the user has; diagnosis names the ones
 	// the server would accept. KnownCAs are CAs the user has but did not trust
 	// for this request; diagnosis names one that would verify the server.
 	Candidates []NamedChain
 	KnownCAs   []NamedChain
+
+	// CRLs are CRL files or http(s) URLs to check the client certificate
+	// against (--crl), besides its own distribution points and OCSP
+	// responder.
+	CRLs []string
+	// RevocationCache keeps fetched CRLs and OCSP responses across
+	// attempts, each while it is current; nil keeps them for this attempt.
+	RevocationCache revocation.Cache
+	// Offline: fetch nothing on the user's behalf (no missing server
+	// intermediate from its AIA URL, no CRL, no OCSP). Files still count.
+	Offline bool
 }
 
 // NamedChain is a certificate chain (leaf first) known to the caller by name.
@@ -75,6 +83,14 @@ type Report struct {
 	// Application is the answer of a protocol other than HTTP, when its
 	// exchange got one.
 	Application *Application `json:"application,omitempty"`
+	// Retry is a TLS 1.2 retry the diagnosis made (a probe, or send
+	// --explain) when a TLS 1.3 server closed without saying why.
+	Retry *Retry `json:"retry,omitempty"`
+	// Unjudged is set on a probe (or tls://) whose handshake completed
+	// although the server has not judged the client certificate at the TLS
+	// layer: it asked for one and accepted none, or one that does not fit
+	// its request. Only the application's answer (send) tells the verdict.
+	Unjudged *Unjudged `json:"unjudged,omitempty"`
 	// Identities says, for every candidate identity, whether the server's
 	// CertificateRequest would have accepted it and why not.
 	Identities []IdentityVerdict `json:"identities,omitempty"`
@@ -88,6 +104,22 @@ type RequestInfo struct {
 	Probe    bool   `json:"probe,omitempty"`
 	Identity string `json:"identity,omitempty"`
 	Insecure bool   `json:"insecure,omitempty"`
+}
+
+// Retry is what a handshake-only retry with TLS 1.2 at most showed.
+type Retry struct {
+	MaxVersion string   `json:"max_version"`
+	OK         bool     `json:"ok"`
+	Category   Category `json:"category,omitempty"`
+	Alert      int      `json:"alert,omitempty"`
+	Summary    string   `json:"summary,omitempty"`
+}
+
+// Unjudged says why a completed handshake is no verdict on the client
+// certificate, and how to get one.
+type Unjudged struct {
+	Summary string   `json:"summary"`
+	Hints   []string `json:"hints"`
 }
 
 // Failure is the diagnosis of a failed attempt: the category, summary,
@@ -192,19 +224,30 @@ type Timing struct {
 
 // TLSInfo is what the handshake showed.
 type TLSInfo struct {
-	Version             string       `json:"version"`
-	CipherSuite         string       `json:"cipher_suite"`
-	ALPN                string       `json:"alpn"`
-	ServerName          string       `json:"server_name"`
-	Resumed             bool         `json:"resumed"`
-	OCSPStapled         bool         `json:"ocsp_stapled"`
-	ClientCertRequested bool         `json:"client_cert_requested"`
-	AcceptableCAs       []string     `json:"acceptable_cas"`
-	SignatureSchemes    []string     `json:"signature_schemes"`
-	ClientCertSent      *CertSummary `json:"client_cert_sent"`
-	ClientCertNote      string       `json:"client_cert_note,omitempty"`
-	ServerChain         []ChainLink  `json:"server_chain"`
-	Verification        Verification `json:"verification"`
+	Version             string   `json:"version"`
+	CipherSuite         string   `json:"cipher_suite"`
+	ALPN                string   `json:"alpn"`
+	ServerName          string   `json:"server_name"`
+	Resumed             bool     `json:"resumed"`
+	OCSPStapled         bool     `json:"ocsp_stapled"`
+	ClientCertRequested bool     `json:"client_cert_requested"`
+	AcceptableCAs       []string `json:"acceptable_cas"`
+	// SignatureSchemes are the schemes the server's certificate request
+	// allows, by their IANA names (rsa_pss_rsae_sha256, ed25519).
+	SignatureSchemes []string `json:"signature_schemes"`
+	// ClientCertRequestedBy is "renegotiation" when the server asked for
+	// the client certificate by renegotiating after the handshake (TLS 1.2:
+	// Apache's per-directory SSLVerifyClient), which the attempt accepted;
+	// empty when it asked in the handshake.
+	ClientCertRequestedBy string       `json:"client_cert_requested_by,omitempty"`
+	ClientCertSent        *CertSummary `json:"client_cert_sent"`
+	ClientCertNote        string       `json:"client_cert_note,omitempty"`
+	// ClientCertRevocation is the revocation status of the identity sent
+	// (its issuer's CRL, OCSP), when it was checked: with --crl, or when a
+	// rejection without a reason made it worth checking.
+	ClientCertRevocation *revocation.Status `json:"client_cert_revocation,omitempty"`
+	ServerChain          []ChainLink        `json:"server_chain"`
+	Verification         Verification       `json:"verification"`
 }
 
 // CertSummary identifies a certificate.
@@ -226,7 +269,9 @@ type ChainLink struct {
 	Verdict string `json:"verdict"`
 	// Problems lists every problem found with this link (empty when ok).
 	Problems []string `json:"problems,omitempty"`
-	// Source says where the link came from: "server" or "trust" (a root the
+	// Source says where the link came from: "server", "aia" (an
+	// intermediate the server did not send, fetched from its issuer's URL
+	// in the authority information access) or "trust" (a root the
 	// chain was completed with).
 	Source string `json:"source,omitempty"`
 }

@@ -3,8 +3,6 @@ package tlsengine
 import (
 	"fmt"
 	"strings"
-
-	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
 // The alert rules read a TLS alert the server sent: each alert with a
@@ -19,7 +17,10 @@ func alertIs(ev *evidence, n uint8) bool { return ev.alert != nil && ev.alert.nu
 func alertEvidence(ev *evidence) string {
 	n := ev.alert.number
 	s := fmt.Sprintf("the server sent TLS alert %d (%s)", n, AlertName(n))
-	if ev.alert.afterHandshake {
+	switch {
+	case ev.renegotiated:
+		s += " in the renegotiation it started after the request to ask for a client certificate"
+	case ev.alert.afterHandshake:
 		s += " after the handshake"
 	}
 	return s
@@ -28,7 +29,7 @@ func alertEvidence(ev *evidence) string {
 // alertSaid is the same for a Failure's detail, with why an alert after
 // the handshake is no surprise.
 func alertSaid(ev *evidence) string {
-	if ev.alert.afterHandshake {
+	if ev.alert.afterHandshake && !ev.renegotiated {
 		return alertEvidence(ev) + " had completed: TLS 1.3 servers judge the client certificate then, so it arrives with the first read"
 	}
 	return alertEvidence(ev)
@@ -122,21 +123,19 @@ func noSharedCipher(ev *evidence) Cause {
 type alertHintRule struct {
 	alert  uint8
 	source string
-	hint   func(ev *evidence) string
+	hints  func(ev *evidence) []string
 }
 
 var (
 	// The server knows no site by the name sent.
 	alertUnrecognizedNameRule = alertHintRule{alert: 112,
 		source: "RFC 6066 3: unrecognized_name (112) when the server does not recognize the server_name",
-		hint: func(ev *evidence) string {
-			return "the server does not know the server name (SNI) " + safetext.Line(ev.serverName) + ": use the name it serves"
-		}}
+		hints:  sniHints}
 	// No protocol offered by ALPN suits the server.
 	alertNoApplicationProtocolRule = alertHintRule{alert: 120,
 		source: "RFC 7301 3.2: no_application_protocol (120) when the server supports none of the client's ALPN protocols",
-		hint: func(*evidence) string {
-			return "the server supports neither h2 nor http/1.1 via ALPN: it may serve another protocol"
+		hints: func(*evidence) []string {
+			return []string{"the server supports neither h2 nor http/1.1 via ALPN: it may serve another protocol"}
 		}}
 )
 
@@ -148,7 +147,7 @@ func (r alertHintRule) Applies(ev *evidence) bool { return alertIs(ev, r.alert) 
 
 func (r alertHintRule) Propose(ev *evidence) []Cause {
 	c := alertAborted(ev)
-	c.hints = []string{r.hint(ev)}
+	c.hints = r.hints(ev)
 	return []Cause{c}
 }
 

@@ -14,12 +14,26 @@ func (closedAfterTLS13Rule) Info() ruleInfo {
 
 func (closedAfterTLS13Rule) Applies(ev *evidence) bool { return closedAfterTLS13CertRequest(ev) }
 
-func (closedAfterTLS13Rule) Propose(*evidence) []Cause {
-	return []Cause{{Category: ConnectionReset, Confidence: Possible, phase: PhaseHandshake,
-		Evidence: "the close came without an alert, which a server that rejects a certificate normally sends; the server or the application behind it may have failed instead",
+func (closedAfterTLS13Rule) Propose(ev *evidence) []Cause {
+	c := Cause{Category: ConnectionReset, Confidence: Likely, phase: PhaseHandshake,
+		Evidence: "the server closed the connection " + closeDelay(ev) + "after the TLS 1.3 handshake without an alert, which a server that rejects a certificate sends; the server or the application behind it may have failed instead",
 		summary:  "the server closed the connection right after the TLS 1.3 handshake without saying why",
 		hints: []string{"check the server's logs: its backend may be down, or the application may have crashed or expected another protocol",
-			"retry with TLS 1.2 (maximum TLS version 1.2): a TLS 1.2 server rejects a certificate inside the handshake, with an alert"}}}
+			"retry with TLS 1.2 (--tls-max 1.2, or --explain to let mtlswb do it): a TLS 1.2 server rejects a certificate inside the handshake, with an alert"}}
+	if r := ev.retry; r != nil {
+		c.hints = c.hints[:1]
+		switch {
+		case r.ok:
+			c.Evidence += "; a TLS 1.2 retry with the same certificate completed the handshake: the server accepts it"
+		case isClientCategory(r.category):
+			// retryVerdictRule proposes the rejection the retry shows.
+			c.Confidence = Possible
+			c.Evidence += "; but a TLS 1.2 retry was refused in the handshake (" + r.summary + ")"
+		default:
+			c.Evidence += "; a TLS 1.2 retry did not tell more (" + string(r.category) + ")"
+		}
+	}
+	return []Cause{c}
 }
 
 // closedRule: the server closed the connection without an alert.
@@ -47,6 +61,14 @@ func (closedRule) Propose(ev *evidence) []Cause {
 	}
 	c.Evidence = "the server closed the connection before sending a complete response"
 	c.summary = c.Evidence
+	if ev.ticketsReceived && ev.certReq != nil && ev.client.sent {
+		// OpenSSL servers send their tickets only after accepting the
+		// client certificate: whatever closed, it was not a rejection.
+		c.Evidence += ", after sending session tickets, which an OpenSSL server sends only once it has accepted the client certificate"
+		c.summary = "the server accepted the client certificate, then closed the connection before sending a complete response"
+		c.hints = []string{"the TLS side (stunnel, a proxy, a broker) may be unable to reach its backend, or the application crashed or expected another protocol: check the server's logs"}
+		return []Cause{c}
+	}
 	c.hints = []string{"check the server's logs: the application may have crashed or refused the request"}
 	return []Cause{c}
 }

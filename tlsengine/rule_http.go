@@ -53,6 +53,9 @@ type httpStatusRule struct {
 	summary  string
 	hint     string
 	sentHint string // with %s, the identity sent
+	// noneHint replaces hint when no certificate was sent, when hint
+	// presumes one ("the identity is known").
+	noneHint string
 }
 
 var (
@@ -65,7 +68,8 @@ var (
 		source:   "RFC 9110 15.5.4: 403 means the server understood the request but refuses to fulfil it",
 		summary:  "the server accepted the TLS connection, but the application forbids this request (403)",
 		hint:     "the identity is known but lacks permission for this path or method: check the application's access rules",
-		sentHint: "if access is granted per client certificate, try another identity than %s"}
+		sentHint: "if access is granted per client certificate, try another identity than %s",
+		noneHint: "the application refuses this request as it came: check its access rules for this path or method"}
 )
 
 func (r httpStatusRule) Info() ruleInfo {
@@ -79,8 +83,23 @@ func (r httpStatusRule) Applies(ev *evidence) bool {
 func (r httpStatusRule) Propose(ev *evidence) []Cause {
 	c := Cause{Category: r.category, Confidence: Certain, Evidence: fmt.Sprintf("the server answered HTTP %d", r.status),
 		summary: r.summary, detail: answerDetail(ev), hints: []string{r.hint}}
-	if ev.client.sent {
-		c.hints = append(c.hints, fmt.Sprintf(r.sentHint, ev.client.who))
+	cl := ev.client
+	switch {
+	case cl.sent:
+		c.hints = append(c.hints, fmt.Sprintf(r.sentHint, cl.who))
+		return []Cause{c}
+	case r.noneHint != "":
+		c.hints = []string{r.noneHint}
+	}
+	switch {
+	case ev.certReq != nil:
+		// The server asked and got nothing: the refusal may be that
+		// (optionalCertNotSentRule), not a decision about anyone.
+		c.Confidence = Possible
+		c.Evidence += "; no client certificate was sent, although the server asked for one"
+	case cl.chosen:
+		c.Evidence += fmt.Sprintf("; the server asked for no client certificate, so %s was not sent", cl.who)
+		c.hints = append(c.hints, fmt.Sprintf("no client certificate was sent: the server did not ask for one in the handshake, so %s never reached it", cl.who))
 	}
 	return []Cause{c}
 }

@@ -3,6 +3,7 @@ package tlsengine
 import (
 	"crypto/tls"
 	"fmt"
+	"time"
 )
 
 // A rejection is a server refusing the client certificate without saying
@@ -33,6 +34,10 @@ func rejectionOf(ev *evidence) (rejection, bool) {
 		if n == 42 || n == 46 || n == 49 || (n == 40 && ev.certReq != nil && ev.client.sent) {
 			return rejection{said: alertSaid(ev), evidence: alertEvidence(ev), phase: PhaseHandshake, sure: Certain}, true
 		}
+	case ev.answer != nil && ev.answer.status == 495:
+		return rejection{said: answerDetail(ev) + " (495: SSL certificate error; the reason is only in the server's log)",
+			evidence: "the server answered HTTP 495 (SSL certificate error, nginx's and HAProxy's status for a client certificate that failed verification)",
+			phase:    PhaseResponse, sure: Certain}, true
 	case ev.answer != nil:
 		if ev.answer.status == 400 && ev.answer.bodySays(nginxCertError) && !ev.answer.bodySays(nginxNoCertificate) {
 			said := fmt.Sprintf("the TLS handshake succeeded; the server answered HTTP %d with nginx's page \"%s\" (the reason is only in nginx's error log)",
@@ -40,16 +45,26 @@ func rejectionOf(ev *evidence) (rejection, bool) {
 			return rejection{said: said, evidence: "the server answered HTTP 400 with nginx's page \"" + nginxCertError + "\"",
 				phase: PhaseResponse, sure: Certain}, true
 		}
-	case closedAfterTLS13CertRequest(ev):
+	case closedAfterTLS13CertRequest(ev) && (ev.retry == nil || !ev.retry.ok):
 		// A TLS 1.3 server judges the client certificate after the client
 		// considers the handshake done; one that closes without an alert
-		// right then may have rejected it, or may have failed otherwise.
+		// right then may have rejected it, but servers that reject send an
+		// alert, and a close has other causes: only possible.
 		return rejection{
 			said:     "the server closed the connection right after the handshake without a reason (with TLS 1.3 this is how a rejected client certificate can look)",
-			evidence: "the server closed the connection without an alert right after a TLS 1.3 handshake in which it asked for a client certificate",
-			phase:    PhaseHandshake, sure: Likely}, true
+			evidence: "the server closed the connection without an alert " + closeDelay(ev) + "after a TLS 1.3 handshake in which it asked for a client certificate",
+			phase:    PhaseHandshake, sure: Possible}, true
 	}
 	return rejection{}, false
+}
+
+// closeDelay says how long after the handshake the close came ("3 ms "),
+// "" when unknown.
+func closeDelay(ev *evidence) string {
+	if ev.sinceHandshake <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s ", ev.sinceHandshake.Round(time.Millisecond))
 }
 
 // closedAfterTLS13CertRequest: the connection closed without an alert after
@@ -120,7 +135,14 @@ var (
 	localIssuerNotListedRule = localCheckRule{name: "local-issuer-not-listed", category: ClientCertUnknownCA,
 		source: "RFC 8446 4.2.4 / RFC 5246 7.4.4 certificate_authorities: the CAs whose certificates the server accepts",
 		failing: func(cl clientEvidence) (string, bool) {
-			return fmt.Sprintf("%s is issued by %s, which the server's certificate request does not list", cl.who, issuer(cl.chain[len(cl.chain)-1])), !cl.issuerListed
+			why := fmt.Sprintf("%s is issued by %s, which the server's certificate request does not list", cl.who, issuer(cl.leaf))
+			if top := cl.chain[len(cl.chain)-1]; top != cl.leaf {
+				why = fmt.Sprintf("%s is issued by %s and sent with its chain up to %s, none of which the server's certificate request lists", cl.who, issuer(cl.leaf), issuer(top))
+			}
+			if cl.missingIssuer != nil {
+				why += fmt.Sprintf("; the chain stops below %s (your CA %s)", subject(cl.missingIssuer), quoteName(cl.completingCA))
+			}
+			return why, !cl.issuerListed
 		}}
 )
 

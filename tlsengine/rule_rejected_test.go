@@ -18,12 +18,13 @@ func TestRejectedWithoutReasonRule(t *testing.T) {
 			want: []want{{ClientCertRejected, Possible, "a reason local checks cannot see"}}},
 		"nginx 495 page": {ev: ev(requested, sent, answer(400, nginx495)), want: []want{{ClientCertRejected, Certain, "nginx's page"}}},
 		"close after tls13 auth": {ev: ev(tls13Done, requested, sent, closedConn),
-			want: []want{{ClientCertRejected, Likely, "closed the connection without an alert"}}},
-		"close after tls13 without a request": {ev: ev(tls13Done, sent, closedConn)},
-		"close after session tickets":         {ev: ev(tls13Done, requested, sent, closedConn, func(e *evidence) { e.ticketsReceived = true })},
-		"close after tls12":                   {ev: ev(requested, sent, closedConn, func(e *evidence) { e.handshakeDone = true })},
-		"specific alert":                      {ev: ev(requested, sent, alert(48))},
-		"plain 400":                           {ev: ev(requested, sent, answer(400, "bad request"))},
+			want: []want{{ClientCertRejected, Possible, "closed the connection without an alert"}}},
+		"close after tls13 auth, tls12 retry accepted": {ev: ev(tls13Done, requested, sent, closedConn, retried(&retryOutcome{ok: true}))},
+		"close after tls13 without a request":          {ev: ev(tls13Done, sent, closedConn)},
+		"close after session tickets":                  {ev: ev(tls13Done, requested, sent, closedConn, func(e *evidence) { e.ticketsReceived = true })},
+		"close after tls12":                            {ev: ev(requested, sent, closedConn, func(e *evidence) { e.handshakeDone = true })},
+		"specific alert":                               {ev: ev(requested, sent, alert(48))},
+		"plain 400":                                    {ev: ev(requested, sent, answer(400, "bad request"))},
 	})
 }
 
@@ -53,14 +54,20 @@ func TestRejectionRanking(t *testing.T) {
 		"every check fails": {ev: ev(requested, sent, alert(42), expiredHere, noClientAuthEKU, issuerUnlisted), want: []want{
 			{ClientCertWrongUsage, Likely, ""}, {ClientCertExpired, Likely, ""}, {ClientCertUnknownCA, Likely, ""},
 			{ClientCertRejected, Possible, ""}}},
-		// The shape issue 9 builds on: a bare close after a TLS 1.3
-		// handshake is likely a rejection, possibly something else.
+		// Issue 9: a bare close after a TLS 1.3 handshake is no evidence of
+		// a rejection: connection-reset unless something shows one.
 		"close after tls13 auth": {ev: ev(tls13Done, requested, sent, closedConn), want: []want{
-			{ClientCertRejected, Likely, "right after a TLS 1.3 handshake"}, {ConnectionReset, Possible, "without an alert"}}},
+			{ConnectionReset, Likely, "without an alert"}, {ClientCertRejected, Possible, "after a TLS 1.3 handshake"}}},
 		"close after tls13 auth, nothing sent": {ev: ev(tls13Done, requested, closedConn), want: []want{
-			{ClientCertRequired, Likely, "no client certificate was sent"}, {ConnectionReset, Possible, ""}}},
+			{ConnectionReset, Likely, ""}, {ClientCertRequired, Possible, "no client certificate was sent"}}},
 		"close after tls13 auth, expired": {ev: ev(tls13Done, requested, sent, closedConn, expiredHere), want: []want{
-			{ClientCertExpired, Likely, "local check"}, {ClientCertRejected, Possible, ""}, {ConnectionReset, Possible, ""}}},
+			{ClientCertExpired, Likely, "local check"}, {ConnectionReset, Likely, ""}, {ClientCertRejected, Possible, ""}}},
+		"close after tls13 auth, tls12 retry says unknown CA": {ev: ev(tls13Done, requested, sent, closedConn,
+			retried(&retryOutcome{alert: 48, category: ClientCertUnknownCA, summary: "the server rejected identity `joe`: it does not trust its issuer"})), want: []want{
+			{ClientCertUnknownCA, Likely, "a TLS 1.2 retry with the same certificate was refused in the handshake with alert 48 (unknown_ca)"},
+			{ClientCertRejected, Possible, ""}, {ConnectionReset, Possible, "but a TLS 1.2 retry was refused"}}},
+		"close after tls13 auth, tls12 retry accepted": {ev: ev(tls13Done, requested, sent, closedConn, retried(&retryOutcome{ok: true})), want: []want{
+			{ConnectionReset, Likely, "completed the handshake"}}},
 		"nginx 495, wrong usage": {ev: ev(requested, sent, answer(400, nginx495), noClientAuthEKU), want: []want{
 			{ClientCertWrongUsage, Likely, "nginx's page"}, {ClientCertRejected, Possible, ""}}},
 	})
@@ -68,11 +75,11 @@ func TestRejectionRanking(t *testing.T) {
 
 func TestRejectionExplanation(t *testing.T) {
 	f := diagnosis(ev(tls13Done, requested, sent, closedConn))
-	if f.Phase != PhaseHandshake || !strings.HasPrefix(f.Detail, "the server closed the connection right after the handshake without a reason") {
-		t.Errorf("phase %s, detail %q", f.Phase, f.Detail)
+	if f.Phase != PhaseHandshake || f.Category != ConnectionReset || !strings.Contains(f.Hints[1], "--tls-max 1.2") {
+		t.Errorf("phase %s, category %s, hints %q", f.Phase, f.Category, f.Hints)
 	}
-	if f.Summary != "the server rejected identity `joe`" || !strings.Contains(f.Hints[0], "local checks find nothing wrong") {
-		t.Errorf("summary %q, hints %q", f.Summary, f.Hints)
+	if f.Summary != "the server closed the connection right after the TLS 1.3 handshake without saying why" {
+		t.Errorf("summary %q", f.Summary)
 	}
 	f = diagnosis(ev(requested, sent, answer(400, nginx495), expiredHere))
 	if f.Phase != PhaseResponse || !strings.Contains(f.Detail, "the reason is only in nginx's error log") || f.Summary != "the server rejected identity `joe`: it expired at 2026-02-26T12:00:00Z (3 days ago)" {

@@ -136,8 +136,14 @@ func (serverChainIncompleteRule) Propose(ev *evidence) []Cause {
 	for i, m := range sc.missing {
 		names[i] = subject(m)
 	}
-	c.Evidence = fmt.Sprintf("local check: the chain verifies once %s from your CAs is added", nameList(names))
 	c.summary = fmt.Sprintf("the server's chain is incomplete: it does not send the intermediate %s", nameList(names))
+	if sc.fetchedFrom != "" {
+		c.Evidence = fmt.Sprintf("local check: the chain verifies once %s, fetched from %s (the caIssuers URL of the certificate it issued), is added", nameList(names), sc.fetchedFrom)
+		c.detail = fmt.Sprintf("mtlswb fetched the missing intermediate from %s, as browsers do without saying; curl, Go, Java and OpenSSL clients fail instead", sc.fetchedFrom)
+		c.hints = []string{fullChain, "as a workaround, import that intermediate (download it from " + sc.fetchedFrom + ", then mtlswb import) and trust it for this request"}
+		return []Cause{c}
+	}
+	c.Evidence = fmt.Sprintf("local check: the chain verifies once %s from your CAs is added", nameList(names))
 	c.detail = "the chain verifies once the intermediate from your CAs is added, so the server's configuration is missing it"
 	workaround := "as a workaround, trust the intermediate for this request"
 	if held := ev.missingHeldBy; len(held) > 0 {

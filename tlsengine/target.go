@@ -87,6 +87,16 @@ func (r Request) check() (target, error) {
 			}
 		}
 	}
+	if r.ConnectTo != "" {
+		if _, _, err := net.SplitHostPort(r.ConnectTo); err != nil {
+			return tgt, fmt.Errorf("connect-to address %q: use HOST:PORT", safetext.Line(r.ConnectTo))
+		}
+	}
+	for _, src := range r.CRLs {
+		if err := checkCRLSource(src); err != nil {
+			return tgt, err
+		}
+	}
 	if len(r.RootNames) > len(r.Roots) {
 		return tgt, fmt.Errorf("%d root names for %d roots: give one name per root", len(r.RootNames), len(r.Roots))
 	}

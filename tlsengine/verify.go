@@ -1,6 +1,7 @@
 package tlsengine
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -20,10 +21,14 @@ type verifier struct {
 	systemRoots bool // the system roots take part
 	known       []NamedChain
 	now         time.Time
+	// offline forbids fetching a missing issuer (fetchMissing); ctx
+	// bounds the fetch by the attempt's.
+	offline bool
+	ctx     context.Context
 }
 
 func newVerifier(req Request, now time.Time) *verifier {
-	v := &verifier{rootCerts: req.Roots, known: req.KnownCAs, now: now}
+	v := &verifier{rootCerts: req.Roots, known: req.KnownCAs, now: now, offline: req.Offline}
 	switch {
 	case len(req.Roots) == 0:
 		// Like Go's default: no roots given means the system's.
@@ -63,6 +68,11 @@ type serverCheck struct {
 	missing    []*x509.Certificate
 	// wouldVerify names KnownCAs entries the chain leads to.
 	wouldVerify []string
+	// fetchedFrom is the caIssuers URL the missing intermediates were
+	// fetched from (fetchMissing), when they were; aiaErr says why a fetch
+	// tried found none.
+	fetchedFrom string
+	aiaErr      error
 }
 
 var serverAuth = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
@@ -88,6 +98,20 @@ func (v *verifier) check(peer []*x509.Certificate, name string) serverCheck {
 	sc.links = v.links(v.complete(peer), peer, name, false)
 	if errors.As(err, &x509.UnknownAuthorityError{}) {
 		sc.missing = v.missingIntermediates(peer)
+		if len(sc.missing) == 0 && len(peer[len(peer)-1].IssuingCertificateURL) > 0 {
+			chain, from, err := v.fetchMissing(peer)
+			sc.aiaErr = err
+			if err == nil {
+				sc.fetchedFrom = from
+				for _, c := range chain[1 : len(chain)-1] {
+					if !contains(peer, c) {
+						sc.missing = append(sc.missing, c)
+					}
+				}
+				sc.links = v.links(chain, peer, name, false)
+				aiaLinks(sc.links, chain, peer, from)
+			}
+		}
 		sc.incomplete = len(sc.missing) > 0 ||
 			(len(peer) == 1 && !selfSigned(peer[0]) && v.systemRoots && !v.issuerKnown(peer[0]))
 		sc.wouldVerify = v.knownThatVerify(peer)

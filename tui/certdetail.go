@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
 )
@@ -140,6 +141,14 @@ func renderRecord(st *styles, r *recordLoadedMsg, now time.Time, width int) stri
 	k.chunked("SHA-256", info.SHA256)
 	k.chunked("SPKI SHA-256", info.SPKISHA256)
 	k.chunked("x5t#S256", info.X5tS256)
+	switch rv := r.revocation; {
+	case rv != nil && rv.State == revocation.Revoked:
+		k.styled("Revocation", safetext.Line(rv.Summary()), st.bad)
+	case rv != nil:
+		k.line("Revocation", safetext.Line(rv.Summary()))
+	case rec.Kind == workspace.KindIdentity && wantsRevocation(leaf):
+		k.styled("Revocation", "checking its CRL / OCSP responder…", st.dim)
+	}
 	if rec.Source != "" {
 		k.line("Source", safetext.Line(rec.Source))
 	}

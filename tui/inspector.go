@@ -54,6 +54,10 @@ var tabNames = []string{"Verdict", "Timing", "Handshake", "Server chain", "Respo
 type inspectorKeys struct {
 	NextTab, PrevTab, Up, Down, PageUp, PageDown, Top, Bottom, Resend, Edit key.Binding
 	Search, NextMatch, PrevMatch, ClearSearch, SearchApply, SearchCancel    key.Binding
+	// ResendTLS12 sends again with TLS 1.2 at most: Apache asks for a
+	// per-directory certificate by post-handshake auth under TLS 1.3, which
+	// Go cannot answer, and by renegotiation under TLS 1.2, which it can.
+	ResendTLS12 key.Binding
 }
 
 func newInspectorKeys() inspectorKeys {
@@ -75,6 +79,8 @@ func newInspectorKeys() inspectorKeys {
 		ClearSearch:  bind("esc", "clear search"),
 		SearchApply:  bind("enter", "search"),
 		SearchCancel: bind("esc", "cancel search"),
+
+		ResendTLS12: bind("ctrl+t", "send again with TLS 1.2 at most"),
 	}
 }
 
@@ -83,7 +89,7 @@ func (s *inspectorScreen) keysNow() inspectorKeys {
 	k := s.km
 	if s.searching {
 		disable(&k.NextTab, &k.PrevTab, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom,
-			&k.Resend, &k.Edit, &k.Search, &k.NextMatch, &k.PrevMatch, &k.ClearSearch)
+			&k.Resend, &k.ResendTLS12, &k.Edit, &k.Search, &k.NextMatch, &k.PrevMatch, &k.ClearSearch)
 		return k
 	}
 	k.SearchApply.SetEnabled(false)
@@ -92,6 +98,7 @@ func (s *inspectorScreen) keysNow() inspectorKeys {
 	for _, b := range []*key.Binding{&k.NextTab, &k.PrevTab, &k.Resend, &k.Edit, &k.Search} {
 		*b = on(*b, single)
 	}
+	k.ResendTLS12 = on(k.ResendTLS12, single && tls12Helps(s.report))
 	k.NextMatch = on(k.NextMatch, len(s.matches) > 1)
 	k.PrevMatch = on(k.PrevMatch, len(s.matches) > 1)
 	k.ClearSearch = on(k.ClearSearch, s.query != "")
@@ -104,11 +111,11 @@ func (s *inspectorScreen) keys() keySet {
 		return flat([]key.Binding{k.SearchApply, k.SearchCancel}...)
 	}
 	return keySet{
-		short: []key.Binding{k.NextTab, k.Down, k.Up, k.Search, k.NextMatch, k.ClearSearch, k.Resend, k.Edit},
+		short: []key.Binding{k.NextTab, k.Down, k.Up, k.Search, k.NextMatch, k.ClearSearch, k.Resend, k.ResendTLS12, k.Edit},
 		full: [][]key.Binding{
 			{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 			{k.Search, k.NextMatch, k.PrevMatch, k.ClearSearch},
-			{k.Resend, k.Edit},
+			{k.Resend, k.ResendTLS12, k.Edit},
 		},
 	}
 }
@@ -230,6 +237,10 @@ func (s *inspectorScreen) update(msg tea.Msg) tea.Cmd {
 		s.vp.GotoBottom()
 	case key.Matches(km, k.Resend):
 		spec := s.spec
+		return func() tea.Msg { return resendMsg{spec: spec} }
+	case key.Matches(km, k.ResendTLS12):
+		spec := s.spec
+		spec.TLSMax = "1.2"
 		return func() tea.Msg { return resendMsg{spec: spec} }
 	case key.Matches(km, k.Edit):
 		spec := s.spec

@@ -21,7 +21,14 @@ const maxHexBytes = 64 << 10
 
 func renderVerdict(st *styles, r *tlsengine.Report, w int) string {
 	var b strings.Builder
-	if r.OK {
+	if u := r.Unjudged; r.OK && u != nil {
+		// A handshake the server did not judge is no success (probe exits 3).
+		for _, l := range wrapLines("? NOT JUDGED · "+safetext.Line(u.Summary), w) {
+			b.WriteString(st.warn.Render(l) + "\n")
+		}
+		b.WriteString("\n" + st.title.Render("What to do") + "\n")
+		writeBullets(&b, u.Hints, w)
+	} else if r.OK {
 		line := "✓ OK"
 		if r.HTTP != nil {
 			line += fmt.Sprintf(" · HTTP %d", r.HTTP.Status)
@@ -46,6 +53,17 @@ func renderVerdict(st *styles, r *tlsengine.Report, w int) string {
 		if len(f.Hints) > 0 {
 			b.WriteString("\n" + st.title.Render("What to do") + "\n")
 			writeBullets(&b, f.Hints, w)
+		}
+		if rt := r.Retry; rt != nil {
+			outcome := "the handshake completed: the server accepts the certificate"
+			if !rt.OK {
+				outcome = "refused (" + string(rt.Category) + "): " + rt.Summary
+			}
+			b.WriteString("\n" + st.dim.Render(cut("retried with "+safetext.Line(rt.MaxVersion)+":", w)) + "\n")
+			writeBullets(&b, []string{outcome}, w)
+		}
+		if tls12Helps(r) {
+			b.WriteString("\n" + st.dim.Render(cut("ctrl+t sends again with TLS 1.2 at most", w)) + "\n")
 		}
 		if len(f.Causes) > 1 {
 			others := make([]string, 0, len(f.Causes)-1)
@@ -406,4 +424,22 @@ func colorJSON(st *styles, line string) string {
 		}
 	}
 	return b.String()
+}
+
+// tls12Helps says whether sending again with TLS 1.2 at most can tell
+// more: the attempt failed after a TLS 1.3 handshake, where a server asks
+// for a per-directory certificate after the handshake (which TLS 1.2 does
+// by renegotiation) or judges it after the client's last flight (which TLS
+// 1.2 does inside the handshake, with an alert).
+func tls12Helps(r *tlsengine.Report) bool {
+	if r.Failure == nil || r.TLS.Version != "TLS 1.3" {
+		return false
+	}
+	switch r.Failure.Category {
+	case tlsengine.ConnectionReset, tlsengine.ClientCertRejected:
+		return true
+	case tlsengine.ClientCertRequired:
+		return !r.TLS.ClientCertRequested // asked for after the handshake
+	}
+	return false
 }

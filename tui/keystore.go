@@ -360,6 +360,16 @@ func (s *keystoreScreen) update(msg tea.Msg) tea.Cmd {
 		m := msg
 		s.rec = &m
 		s.renderDetail()
+		if leaf := m.rec.Chain[0]; m.rec.Kind == workspace.KindIdentity && wantsRevocation(leaf) {
+			return checkRevocationCmd(m.seq, m.name, leaf, m.issuer)
+		}
+		return nil
+	case revocationCheckedMsg:
+		if s.rec != nil && msg.seq == s.rec.seq && msg.name == s.rec.name {
+			st := msg.status
+			s.rec.revocation = &st
+			s.renderDetail()
+		}
 		return nil
 	case tea.KeyPressMsg:
 		if s.filtering {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +18,10 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 	"github.com/mtlswb/mtlswb/workspace"
 	"github.com/mtlswb/mtlswb/workspace/plan"
+	"github.com/mtlswb/mtlswb/workspace/safefile"
 )
 
 // Every function here returns a tea.Cmd: each workspace call opens the bbolt
@@ -58,6 +61,10 @@ type (
 		ok     bool
 		detail string
 		err    error
+		// issuer is the certificate above the leaf in the checked chain;
+		// revocation its status once checked (revocationCheckedMsg).
+		issuer     *x509.Certificate
+		revocation *revocation.Status
 	}
 	// actionDoneMsg reports a finished write (rename, delete, import, …);
 	// the root reloads the workspace after it.
@@ -224,7 +231,11 @@ func loadRecordCmd(s *workspace.Store, seq int, name string, cas []string, now t
 		if verr != nil {
 			detail = verr.Error()
 		}
-		return recordLoadedMsg{seq: seq, name: name, rec: rec, links: links, ok: ok && verr == nil, detail: detail}
+		msg := recordLoadedMsg{seq: seq, name: name, rec: rec, links: links, ok: ok && verr == nil, detail: detail}
+		if len(chain) > 1 {
+			msg.issuer = chain[1]
+		}
+		return msg
 	}
 }
 
@@ -362,21 +373,14 @@ func exportCmd(s *workspace.Store, keys *workspace.Keys, name, format, path stri
 		if err != nil {
 			return errMsg{err: fmt.Errorf("export %s: %w", name, err)}
 		}
-		flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-		if overwrite {
-			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		// A new 0600 file renamed into place: never written through a
+		// link, never left half written (see safefile).
+		err = safefile.Write(path, overwrite, func(w io.Writer) error { _, err := w.Write(data); return err })
+		if errors.Is(err, os.ErrExist) {
+			return exportExistsMsg{name: name, format: format, path: path, pass: pass}
 		}
-		f, err := os.OpenFile(path, flags, 0o600)
 		if err != nil {
-			if errors.Is(err, os.ErrExist) {
-				return exportExistsMsg{name: name, format: format, path: path, pass: pass}
-			}
 			return errMsg{err: fmt.Errorf("export %s to %s: %w", name, path, err)}
-		}
-		_, werr := f.Write(data)
-		cerr := f.Close()
-		if werr != nil || cerr != nil {
-			return errMsg{err: fmt.Errorf("export %s: write %s: %w", name, path, errors.Join(werr, cerr))}
 		}
 		return actionDoneMsg{info: fmt.Sprintf("exported %s to %s", name, path)}
 	}

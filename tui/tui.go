@@ -1,14 +1,3 @@
-// Package tui is mtlswb's terminal interface: a keystore browser for
-// identities and CAs, a request composer, an inspector that explains every
-// attempt, and a history of attempts.
-//
-// # Rules for terminal output
-//
-// Every string that came from a certificate, a server, a file or an error
-// passes through tlsengine/safetext before it reaches lipgloss. Update never
-// blocks: every workspace call, dial, import and key decryption runs in a
-// tea.Cmd that captures copies of what it needs, and results carry ids so a
-// late answer to a cancelled request is dropped.
 package tui
 
 import (
@@ -348,7 +337,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	}
 	switch msg.(type) {
-	case recordLoadedMsg:
+	case recordLoadedMsg, revocationCheckedMsg:
 		cmds = append(cmds, m.ids.update(msg), m.cas.update(msg))
 	default:
 		cmds = append(cmds, m.active().update(msg))

@@ -17,6 +17,7 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/safefile"
 )
 
 // cli is what every command shares: streams, environment, global flags and
@@ -30,6 +31,7 @@ type cli struct {
 	passphraseFile string
 	command        *command
 	keys           *workspace.Keys
+	modesWarned    bool // the permission warnings are printed once
 }
 
 func newCLI(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *cli {
@@ -181,10 +183,20 @@ func (c *cli) store() (*workspace.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !workspace.Exists(path) {
+	s, err := workspace.Open(path)
+	if errors.Is(err, workspace.ErrNoWorkspace) {
 		return nil, badInput(fmt.Errorf("no workspace at %s: run `mtlswb init` to create one, or pass --workspace PATH", path))
 	}
-	return workspace.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if !c.modesWarned {
+		c.modesWarned = true
+		for _, w := range workspace.PermissionWarnings(path) {
+			fmt.Fprintf(c.stderr, "warning: %s\n", safetext.Line(w))
+		}
+	}
+	return s, nil
 }
 
 // unlock returns the workspace keys, asking for the passphrase only when the
@@ -222,14 +234,21 @@ type secretSource struct {
 	confirm  bool // ask twice at a prompt
 }
 
+// maxPassphraseFile bounds what a passphrase file may hold: a passphrase is
+// a line, and /dev/zero named by mistake must not fill memory.
+const maxPassphraseFile = 4 << 10
+
 func (c *cli) secret(src secretSource) ([]byte, error) {
 	if v := c.getenv(src.env); v != "" {
 		return []byte(v), nil
 	}
 	if src.file != "" {
-		data, err := os.ReadFile(src.file)
+		data, err := safefile.ReadLimited(src.file, maxPassphraseFile, "passphrase file")
 		if err != nil {
 			return nil, badInput(fmt.Errorf("read %s from %s: %w", src.what, src.file, err))
+		}
+		if w := safefile.ModeWarning(src.file, "the passphrase file"); w != "" {
+			fmt.Fprintf(c.stderr, "warning: %s\n", safetext.Line(w))
 		}
 		data = bytes.TrimSuffix(data, []byte("\n"))
 		data = bytes.TrimSuffix(data, []byte("\r"))

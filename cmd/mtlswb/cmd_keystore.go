@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -12,8 +13,10 @@ import (
 
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/safefile"
 )
 
 func cmdInit(c *cli, args []string) error {
@@ -27,6 +30,11 @@ func cmdInit(c *cli, args []string) error {
 		return err
 	}
 	if workspace.Exists(path) {
+		// Something else at the path (a directory, a damaged file) is
+		// named as what it is, not as a workspace.
+		if err := workspace.Check(path); err != nil {
+			return err
+		}
 		return badInput(fmt.Errorf("a workspace already exists at %s: use it, or pass --workspace PATH for another one", path))
 	}
 	opts := workspace.CreateOptions{NoPassphrase: *noPass}
@@ -159,12 +167,16 @@ type showResult struct {
 	Verifies   bool            `json:"chain_verifies"`
 	VerifyNote string          `json:"chain_verification"`
 	Warnings   []string        `json:"warnings"`
+	// Revocation is the identity's status at its issuer's CRL or OCSP
+	// responder, when it names one or --crl is given.
+	Revocation *revocation.Status `json:"revocation,omitempty"`
 }
 
 func cmdShow(c *cli, args []string) error {
 	fs := c.flags()
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	name, err := c.parseName(fs, args, "NAME [--json]")
+	rf := addRevocationFlags(fs)
+	name, err := c.parseName(fs, args, "NAME [--json] [--crl FILE|URL] [--offline]")
 	if err != nil {
 		return err
 	}
@@ -204,6 +216,9 @@ func cmdShow(c *cli, args []string) error {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("expired on %s", leaf.NotAfter.Format(time.RFC3339)))
 	} else if now.Before(leaf.NotBefore) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("not valid until %s", leaf.NotBefore.Format(time.RFC3339)))
+	}
+	if rec.Kind == workspace.KindIdentity {
+		res.Revocation = c.revocation(s, rec.Chain, rf)
 	}
 	if *asJSON {
 		return writeJSON(c.stdout, res)
@@ -254,6 +269,9 @@ func printShow(w io.Writer, r showResult, now time.Time) {
 	row("SPKI SHA-256", i.SPKISHA256)
 	row("x5t#S256", i.X5tS256+"  (RFC 8705, base64url)")
 	row("Auth method", r.AuthMethod)
+	if r.Revocation != nil {
+		row("Revocation", safetext.Line(r.Revocation.Summary()))
+	}
 	if r.Kind == workspace.KindIdentity || r.HasKey {
 		row("Private key", map[bool]string{true: "in the workspace (encrypted unless the workspace has no passphrase)", false: "none"}[r.HasKey])
 	}
@@ -417,28 +435,20 @@ func cmdExport(c *cli, args []string) error {
 	return c.writeOutput(*out, *force, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
-// writeOutput writes to stdout, or to a new file that is never silently
-// replaced; files holding keys are private (0600).
+// writeOutput writes to stdout, or to a file that is never silently
+// replaced and never half written: safefile.Write makes it new (0600, as
+// it may hold a key) and renames it into place, so --force replaces a
+// symlink rather than writing through it, and a failed write leaves the
+// old file as it was.
 func (c *cli) writeOutput(path string, force bool, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(c.stdout)
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, 0o600)
-	if errors.Is(err, os.ErrExist) {
+	err := safefile.Write(path, force, write)
+	if errors.Is(err, fs.ErrExist) {
 		return badInput(fmt.Errorf("%s already exists: choose another --out, or pass --force to overwrite it", path))
 	}
 	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stderr, "wrote %s\n", path)

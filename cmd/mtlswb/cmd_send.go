@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -26,6 +25,7 @@ type tlsFlags struct {
 	profile                     string
 	noProfile                   bool
 	set                         map[string]bool // the flags given, which a profile must not override
+	diag                        *diagFlags
 }
 
 func addTLSFlags(fs *flag.FlagSet) *tlsFlags {
@@ -45,6 +45,7 @@ func addTLSFlags(fs *flag.FlagSet) *tlsFlags {
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as one JSON object")
 	fs.StringVar(&f.profile, "profile", "", "use profile `NAME` whatever the host (default: the profile matching the URL)")
 	fs.BoolVar(&f.noProfile, "no-profile", false, "use no profile, only the flags given")
+	f.diag = addDiagFlags(fs)
 	return f
 }
 
@@ -55,6 +56,7 @@ func cmdSend(c *cli, args []string) error {
 	var headers stringList
 	fs.Var(&headers, "H", "request header 'Name: value' (repeatable)")
 	data := fs.String("d", "", "request body, or @FILE to read it from a file")
+	maxBody := sizeFlag(fs, "max-body", defaultMaxBody, "largest request body read from -d @FILE (`SIZE`: bytes, or with K, M, G)")
 	follow := fs.Bool("follow", false, "follow redirects (by default they are reported, not followed)")
 	proxy := fs.String("proxy", "", "send through an HTTP CONNECT proxy `URL`")
 	pos, err := c.parse(fs, args, "[--identity NAME|auto | --cert FILE --key FILE] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] URL")
@@ -67,7 +69,7 @@ func cmdSend(c *cli, args []string) error {
 	tf.set = setFlags(fs)
 	body := *data
 	if strings.HasPrefix(body, "@") {
-		b, err := os.ReadFile(body[1:])
+		b, err := readLimited(body[1:], int64(*maxBody), "request body")
 		if err != nil {
 			return badInput(fmt.Errorf("read request body: %w", err))
 		}
@@ -75,7 +77,7 @@ func cmdSend(c *cli, args []string) error {
 	}
 	in := tf.input(pos[0], c.importPassphrase(tf.passFile))
 	in.Spec.Method, in.Spec.Headers, in.Spec.Body, in.Spec.Follow, in.Spec.Proxy = *method, headers, body, *follow, *proxy
-	return c.attempt(in, tf.asJSON)
+	return c.attempt(in, tf)
 }
 
 func cmdProbe(c *cli, args []string) error {
@@ -91,7 +93,7 @@ func cmdProbe(c *cli, args []string) error {
 	tf.set = setFlags(fs)
 	in := tf.input(pos[0], c.importPassphrase(tf.passFile))
 	in.Spec.Probe = true
-	return c.attempt(in, tf.asJSON)
+	return c.attempt(in, tf)
 }
 
 // input is what the flags ask for: the spec, which fields were given (a
@@ -119,10 +121,17 @@ func (f *tlsFlags) input(url string, keyPass certfile.PassphraseFunc) plan.Input
 // attempt plans the request (profile, identity, trust), runs it, prints
 // the report and keeps it in the workspace history when a workspace was
 // used. The plan's decisions reach stderr as they are made.
-func (c *cli) attempt(in plan.Input, asJSON bool) error {
+func (c *cli) attempt(in plan.Input, tf *tlsFlags) error {
+	asJSON := tf.asJSON
 	p, err := plan.Make(c.ctx, in, c.planSteps(in.Explicit.Identity))
 	if err != nil {
 		return c.planFailed(p, err, asJSON)
+	}
+	if err := tf.diag.apply(&p.Request, in.Spec.URL, c.revocationCacheDir()); err != nil {
+		return err
+	}
+	if err := p.Request.Validate(); err != nil {
+		return badInput(err)
 	}
 	rep := tlsengine.Run(c.ctx, p.Request)
 	if p.Store != nil {
@@ -137,6 +146,9 @@ func (c *cli) attempt(in plan.Input, asJSON bool) error {
 	}
 	if !rep.OK {
 		return &quietError{exitFailed}
+	}
+	if rep.Unjudged != nil {
+		return &quietError{exitUnjudged}
 	}
 	return nil
 }

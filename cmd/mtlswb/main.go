@@ -1,7 +1,3 @@
-// Command mtlswb is the mTLS workbench: a keystore of client identities and
-// CAs, a traced mTLS request engine that explains failures, and a terminal UI
-// over both. With no arguments it opens the TUI; every feature is also a
-// scriptable command.
 package main
 
 import (
@@ -19,6 +15,7 @@ import (
 func main() {
 	noCoreDumps()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go obeySignals(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -29,6 +26,8 @@ const (
 	exitOK     = 0
 	exitFailed = 1 // the operation failed (diagnosed where possible)
 	exitUsage  = 2 // usage error or bad input; nothing was changed
+	// exitUnjudged (3, send_diag.go): a probe's handshake completed, but
+	// the server has not judged the client certificate at the TLS layer.
 )
 
 // command is one subcommand. run returns an error; its exit code comes from
@@ -50,7 +49,11 @@ func init() {
 		{"export", "export an identity or CA", cmdExport},
 		{"rm", "remove an identity or CA", cmdRemove},
 		{"rename", "rename an identity or CA", cmdRename},
+		{"chain", "add a workspace CA to the chain an identity sends (chain add IDENTITY CA)", cmdChain},
 		{"passwd", "change the workspace passphrase", cmdPasswd},
+		{"doctor", "check a workspace file and recover what a damaged one holds", cmdDoctor},
+		{"backup", "write a consistent copy of the workspace to a file", cmdBackup},
+		{"history", "list, show and clear past attempts; set what history keeps", cmdHistory},
 		{"pki", "make a dev PKI: CAs and leaf certificates", cmdPKI},
 		{"send", "send a request over mTLS and explain the result", cmdSend},
 		{"probe", "handshake only: a readable openssl s_client", cmdProbe},
@@ -163,7 +166,9 @@ Environment:
   MTLSWB_NEW_PASSPHRASE      new passphrase for passwd
   NO_COLOR                   no colour in any output
 
-Exit codes: 0 success, 1 the operation failed, 2 usage error or bad input.
+Exit codes: 0 success, 1 the operation failed, 2 usage error or bad input,
+3 (probe) the handshake completed but the server has not judged the client
+certificate at the TLS layer: use send to see its verdict.
 Run 'mtlswb COMMAND --help' for a command's flags.
 `)
 	return nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
+	"github.com/mtlswb/mtlswb/tlsengine/revocation"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
@@ -40,7 +41,13 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 	section := func(title string) { fmt.Fprintf(w, "\n%s\n", p.bold(title)) }
 
 	fmt.Fprint(w, p.bold("Verdict"), "\n")
-	if r.OK {
+	if u := r.Unjudged; r.OK && u != nil {
+		// A probe that cannot know must not read as success (exit 3).
+		fmt.Fprintf(w, "  %s  %s\n", p.yellow("NOT JUDGED"), safetext.Line(u.Summary))
+		for _, h := range u.Hints {
+			fmt.Fprintf(w, "  %s %s\n", p.yellow("→"), safetext.Line(h))
+		}
+	} else if r.OK {
 		what := "handshake ok"
 		if r.HTTP != nil {
 			what = fmt.Sprintf("%s %d", r.HTTP.Proto, r.HTTP.Status)
@@ -63,6 +70,13 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 				fmt.Fprintf(w, "    %s (%s): %s\n", safetext.Line(string(c.Category)), safetext.Line(string(c.Confidence)), safetext.Line(c.Evidence))
 			}
 		}
+	}
+	if rt := r.Retry; rt != nil {
+		outcome := "the handshake completed: the server accepts the certificate under " + rt.MaxVersion
+		if !rt.OK {
+			outcome = "refused (" + string(rt.Category) + "): " + rt.Summary
+		}
+		fmt.Fprintf(w, "  %s %s\n", p.dim("retried with "+safetext.Line(rt.MaxVersion)+":"), safetext.Line(outcome))
 	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "  %s %s\n", p.yellow("warning:"), safetext.Line(warn))
@@ -98,7 +112,11 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 			kv("OCSP", "stapled response present")
 		}
 		if tl.ClientCertRequested {
-			kv("Client cert requested", "yes")
+			requested := "yes"
+			if tl.ClientCertRequestedBy != "" {
+				requested = "yes, by " + tl.ClientCertRequestedBy + " after the request"
+			}
+			kv("Client cert requested", requested)
 			if len(tl.AcceptableCAs) == 0 {
 				kv("Acceptable CAs", "(any: the server sent no list)")
 			}
@@ -157,6 +175,13 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 			note = "none sent"
 		}
 		fmt.Fprintf(w, "  %s\n", safetext.Line(note))
+	}
+	if rv := tl.ClientCertRevocation; rv != nil {
+		status := safetext.Line(rv.Summary())
+		if rv.State == revocation.Revoked {
+			status = p.red(status)
+		}
+		fmt.Fprintf(w, "  revocation %s\n", status)
 	}
 	for _, v := range r.Identities {
 		mark := p.green("would be accepted")

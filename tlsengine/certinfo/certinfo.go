@@ -1,6 +1,3 @@
-// Package certinfo describes a certificate the way `mtlswb show` and the TUI's
-// detail pane present it: every field a person debugging client
-// authentication looks for, already sanitized for the terminal.
 package certinfo
 
 import (

@@ -1,8 +1,3 @@
-// Package pki makes the certificates of a development PKI: roots,
-// intermediates and leaves for clients and servers. The workspace's
-// `pki` commands, the demo and every test build their certificates here, so
-// expired, not-yet-valid, wrong-usage and wrong-issuer cases are one field
-// change away from a good one.
 package pki
 
 import (
@@ -116,6 +111,10 @@ type Spec struct {
 	// Signer, when set, is used as the new certificate's key instead of a
 	// fresh one (re-issuing for an existing key).
 	Signer crypto.Signer
+	// CRLURLs, OCSPURLs and IssuerURLs are where relying parties find the
+	// issuer's CRL (CRL distribution points), its OCSP responder and its
+	// certificate (authority information access, caIssuers).
+	CRLURLs, OCSPURLs, IssuerURLs []string
 }
 
 // Pair is a certificate with its private key.
@@ -187,6 +186,9 @@ func issue(spec Spec, parent *Pair) (Pair, error) {
 		IPAddresses:           spec.IPs,
 		URIs:                  spec.URIs,
 		EmailAddresses:        spec.Emails,
+		CRLDistributionPoints: spec.CRLURLs,
+		OCSPServer:            spec.OCSPURLs,
+		IssuingCertificateURL: spec.IssuerURLs,
 	}
 	if spec.IsCA {
 		tmpl.IsCA = true

@@ -29,6 +29,11 @@ type NginxConfig struct {
 	StatusIfNoCert, StatusIfCertError int
 	// Extra is added to the server block as is.
 	Extra string
+	// RejectUnknownNames puts a default server before the real one that
+	// refuses every handshake (ssl_reject_handshake): a client whose server
+	// name (SNI) is not localhost, or who sends none, gets alert 112
+	// unrecognized_name, as on a host serving several named sites.
+	RejectUnknownNames bool
 }
 
 // StartNginx runs nginx in the foreground with cfg.
@@ -68,6 +73,12 @@ func nginxConf(cfg NginxConfig, f tlsFiles, dir, addr string) string {
 	// creates at start-up: not possible as an unprivileged user.
 	for _, tmp := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
 		p("  %s_temp_path %s;", tmp, filepath.Join(dir, "tmp", tmp))
+	}
+	if cfg.RejectUnknownNames {
+		p("  server {")
+		p("    listen %s ssl default_server;", addr)
+		p("    ssl_reject_handshake on;")
+		p("  }")
 	}
 	p("  server {")
 	p("    listen %s ssl;", addr)

@@ -1,6 +1,3 @@
-// Package demo builds a throwaway workspace with a dev PKI and starts local
-// scenario servers, one per way client-certificate authentication fails, so
-// a newcomer can see every diagnosis before owning a single certificate.
 package demo
 
 import (

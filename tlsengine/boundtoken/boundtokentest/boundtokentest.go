@@ -1,7 +1,3 @@
-// Package boundtokentest makes JWT access tokens for tests, the way
-// net/http/httptest makes servers: header.payload.signature with base64url
-// JSON, and a signature that is not a signature. boundtoken never verifies
-// signatures, so these tokens exercise exactly what it checks.
 package boundtokentest
 
 import (
