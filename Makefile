@@ -6,7 +6,7 @@ PKGS    := ./...
 # report a spurious "context deadline exceeded" at the end (golang/go#75804).
 FUZZTIME ?= 20000x
 
-.PHONY: build run test vet unit e2e demo-check fuzz bench fmt tools clean
+.PHONY: build run test vet unit e2e demo-check fuzz bench stress fmt tools clean
 
 # A static binary (no cgo: the pure-Go DNS resolver) starts 3 ms sooner than
 # one that loads libc, and every CLI command is a fresh process.
@@ -44,6 +44,12 @@ demo-check: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=1x -timeout 30m $(PKGS)
+
+# Longer crash and corruption runs than `make test` affords: 3,000 SIGKILLs
+# during writes, and the byte-flip suites again with fresh seeds.
+stress:
+	MTLSWB_STRESS_KILLS=3000 $(GO) test -count=1 -timeout 60m -run 'KillDuringWrites' ./cmd/mtlswb/
+	$(GO) test -count=5 -timeout 60m -run 'ByteFlip|DoctorRepairs|Truncated' ./cmd/mtlswb/ ./workspace/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

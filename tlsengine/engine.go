@@ -80,13 +80,19 @@ func (a *attempt) explainRefusal(err error) *Failure {
 	var rf *refusal
 	errors.As(err, &rf)
 	a.mu.Lock()
-	f := &Failure{Phase: a.phase, Category: rf.category, Summary: rf.summary, Hints: rf.hints}
+	f := &Failure{Phase: a.phase, Category: rf.category, Summary: safetext.Line(rf.summary), Hints: safetext.Lines(rf.hints)}
 	a.mu.Unlock()
 	var pe *phaseError
 	if errors.As(err, &pe) {
 		f.Phase = pe.phase
 	}
-	f.Detail = fmt.Sprintf("the server answered %q", safetext.Line(rf.said))
+	f.Detail = safetext.Line(rf.detail)
+	if f.Detail == "" {
+		f.Detail = "the server answered: " + safetext.Line(rf.said)
+	}
+	// The protocol heard the refusal in the server's own words: one cause,
+	// certain, whose evidence is those words.
+	f.Causes = []Cause{{Category: f.Category, Confidence: Certain, Evidence: f.Detail, rule: a.tgt.proto.name() + " refusal"}}
 	return f
 }
 

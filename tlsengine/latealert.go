@@ -46,6 +46,11 @@ type rawConn struct {
 	salvage atomic.Bool
 	readMu  sync.Mutex
 	pending []byte // salvaged bytes, read before the socket
+	// after counts the bytes read after the handshake: a TLS 1.3 server
+	// sends its session tickets only once it has accepted the client's
+	// certificate, so a server that sent any and then closed did not
+	// close over the certificate (protowords.go).
+	after atomic.Int64
 }
 
 func (c *rawConn) Read(p []byte) (int, error) {
@@ -57,6 +62,9 @@ func (c *rawConn) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	n, err := c.Conn.Read(p)
+	if n > 0 && c.salvage.Load() {
+		c.after.Add(int64(n))
+	}
 	if n > 0 {
 		if len(c.first) < 64 {
 			c.first = append(c.first, p[:min(n, 64-len(c.first))]...)
@@ -81,6 +89,7 @@ func (c *rawConn) Write(p []byte) (int, error) {
 		buf := make([]byte, 2048)
 		for len(c.pending) < 64<<10 {
 			m, rerr := c.Conn.Read(buf)
+			c.after.Add(int64(m))
 			c.pending = append(c.pending, buf[:m]...)
 			if rerr != nil {
 				break

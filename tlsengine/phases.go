@@ -41,6 +41,7 @@ func (a *attempt) run(ctx context.Context) (outcome, error) {
 	if err != nil && !out.answered() && !refused(err) {
 		err = a.lateAlert(err)
 	}
+	err = a.inOwnWords(ctx, err)
 	if err != nil && errors.Is(ctx.Err(), context.Canceled) && !errors.Is(err, context.Canceled) {
 		// The connection's deadline, set when ctx ended, turned the
 		// caller's cancel into a timeout.

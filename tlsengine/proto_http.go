@@ -34,6 +34,9 @@ func (httpProtocol) defaultPort() int { return 443 }
 func (httpProtocol) alpn() []string   { return httpALPN }
 
 func (httpProtocol) check(r Request, _ target) error {
+	if o := r.Options.given(); len(o) > 0 {
+		return fmt.Errorf("https:// does not use --%s: drop it, or use the URL scheme of the protocol it belongs to", o[0])
+	}
 	if !httpguts.ValidHeaderFieldName(r.method()) {
 		return fmt.Errorf("invalid method %q: use a method name such as GET or POST", safetext.Line(r.Method))
 	}

@@ -32,7 +32,7 @@ func (rawTLS) check(r Request, t target) error {
 	if len(r.Header) > 0 || len(r.Body) > 0 {
 		return errors.New("tls:// sends nothing after the handshake: drop the headers and body, or use an https:// URL")
 	}
-	return nil
+	return checkOnly(r, t)
 }
 
 func (rawTLS) echo(_ Request, info RequestInfo) RequestInfo { return info }

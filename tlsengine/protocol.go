@@ -77,6 +77,9 @@ type refusal struct {
 	summary  string
 	said     string // the server's words; sanitized when reported
 	hints    []string
+	// detail replaces the report's quote of said, for a failure the
+	// server did not put in words (it closed, or kept silent).
+	detail string
 }
 
 func (r *refusal) Error() string { return fmt.Sprintf("%s: the server said %q", r.summary, r.said) }

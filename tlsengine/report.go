@@ -61,6 +61,10 @@ type Request struct {
 	// Offline: fetch nothing on the user's behalf (no missing server
 	// intermediate from its AIA URL, no CRL, no OCSP). Files still count.
 	Offline bool
+	// Options is what a protocol other than HTTP sends after the
+	// handshake, where it has a say; each protocol refuses the options it
+	// does not use.
+	Options Options
 }
 
 // NamedChain is a certificate chain (leaf first) known to the caller by name.
@@ -104,6 +108,9 @@ type RequestInfo struct {
 	Probe    bool   `json:"probe,omitempty"`
 	Identity string `json:"identity,omitempty"`
 	Insecure bool   `json:"insecure,omitempty"`
+	// Options are the protocol options sent (user, database...), with
+	// the defaults the protocol chose filled in.
+	Options *Options `json:"options,omitempty"`
 }
 
 // Retry is what a handshake-only retry with TLS 1.2 at most showed.
@@ -310,6 +317,10 @@ type Application struct {
 	Code string `json:"code,omitempty"`
 	// Message is the server's own words, sanitized.
 	Message string `json:"message,omitempty"`
+	// Next is what the server asked for next, when the exchange stopped
+	// there on purpose (PostgreSQL's password request: mtlswb never
+	// completes password authentication).
+	Next string `json:"next,omitempty"`
 }
 
 // IdentityVerdict says whether a candidate identity would satisfy the

@@ -48,7 +48,7 @@ func (notTLSRule) Propose(ev *evidence) []Cause {
 	case "plain HTTP":
 		c.hints = append(c.hints, "this port serves plain HTTP: an http:// URL would reach it without TLS")
 	case "an SMTP or FTP greeting", "IMAP", "POP3":
-		c.hints = append(c.hints, "this service may need STARTTLS, which mtlswb does not speak: use its implicit-TLS port")
+		c.hints = append(c.hints, "this service may need STARTTLS: an smtp://, ftp://, imap:// or pop3:// URL speaks it")
 	}
 	return []Cause{c}
 }

@@ -62,7 +62,7 @@ func TestSchemeValidation(t *testing.T) {
 		"tls with body":      {req: tlsengine.Request{URL: "tls://example.test", Body: []byte("x")}, want: "sends nothing after the handshake"},
 		"tls bad method ok":  {req: tlsengine.Request{URL: "tls://example.test", Method: "GE T"}},
 		"unknown scheme":     {req: tlsengine.Request{URL: "gopher://example.test"}, want: "use https:// (or "},
-		"unknown names tls":  {req: tlsengine.Request{URL: "ftp://example.test"}, want: "tls://"},
+		"unknown names tls":  {req: tlsengine.Request{URL: "sftp://example.test"}, want: "tls://"},
 		"no host":            {req: tlsengine.Request{URL: "tls://:443"}, want: "no host"},
 	}
 	for name, c := range cases {

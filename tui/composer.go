@@ -24,6 +24,11 @@ const (
 	cfURL
 	cfHeaders
 	cfBody
+	cfUser // the protocol fields (composer_protocol.go)
+	cfDatabase
+	cfClientID
+	cfGRPCMethod
+	cfSASL
 	cfIdentity
 	cfTrust
 	cfSNI
@@ -56,6 +61,7 @@ type composerScreen struct {
 	tlsMin   int
 	tlsMax   int
 	insecure bool
+	proto    protoFields
 
 	identity    string
 	systemRoots bool
@@ -105,6 +111,7 @@ func newComposerScreen(sh *shared) *composerScreen {
 	s.timeout = newInput(st, defaultTimeout)
 	s.headers = newArea(st, "Name: value, one per line")
 	s.body = newArea(st, "request body")
+	s.proto = newProtoFields(st)
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
 	themeInput(&s.filter, &sh.styles)
@@ -147,6 +154,7 @@ func (s *composerScreen) reset() {
 	s.timeout.SetValue(defaultTimeout)
 	s.tlsMin, s.tlsMax = 0, 0
 	s.insecure = false
+	s.proto.reset()
 	s.identity = ""
 	s.systemRoots = true
 	s.cas = map[string]bool{}
@@ -173,6 +181,7 @@ func (s *composerScreen) setSize(w, h int) {
 	s.headers.SetWidth(fw)
 	s.headers.SetHeight(hh)
 	s.body.SetWidth(fw)
+	s.proto.setWidth(fw)
 	s.body.SetHeight(max(3, h-17-hh))
 	s.pick.setSize(w, h-3)
 }
@@ -227,6 +236,7 @@ func (s *composerScreen) loadSpec(spec workspace.RequestSpec, name string) {
 	}
 	s.tlsMin, s.tlsMax = versionIndex(spec.TLSMin), versionIndex(spec.TLSMax)
 	s.insecure = spec.Insecure
+	s.proto.load(spec)
 	s.identity = spec.Identity
 	if spec.Identity == "auto" {
 		s.identity = identityAuto
@@ -284,6 +294,7 @@ func (s *composerScreen) spec(probe bool) workspace.RequestSpec {
 	case identityAuto:
 		sp.Identity = "auto"
 	}
+	s.proto.apply(&sp)
 	return sp
 }
 
@@ -300,7 +311,7 @@ func (s *composerScreen) isText(f cField) bool {
 	case cfURL, cfHeaders, cfBody, cfSNI, cfTimeout:
 		return true
 	}
-	return false
+	return s.proto.input(f) != nil
 }
 
 // editable reports whether enter on f types into it: the text fields, and
@@ -323,6 +334,7 @@ func (s *composerScreen) blurAll() {
 	s.body.Blur()
 	s.sni.Blur()
 	s.timeout.Blur()
+	s.proto.blur()
 }
 
 func (s *composerScreen) focusInput() tea.Cmd {
@@ -342,11 +354,17 @@ func (s *composerScreen) focusInput() tea.Cmd {
 	case cfTimeout:
 		return s.timeout.Focus()
 	}
+	if in := s.proto.input(s.focus); in != nil {
+		return in.Focus()
+	}
 	return nil
 }
 
 func (s *composerScreen) moveFocus(d int) tea.Cmd {
 	s.focus = cField((int(s.focus) + d + int(cfCount)) % int(cfCount))
+	for !s.shown(s.focus) {
+		s.focus = cField((int(s.focus) + d + int(cfCount)) % int(cfCount))
+	}
 	s.editing = s.isText(s.focus)
 	if s.editing {
 		return s.focusInput()
@@ -417,6 +435,10 @@ func (s *composerScreen) updateInput(msg tea.Msg) tea.Cmd {
 		s.sni, c = s.sni.Update(msg)
 	case cfTimeout:
 		s.timeout, c = s.timeout.Update(msg)
+	default:
+		if in := s.proto.input(s.focus); in != nil {
+			*in, c = in.Update(msg)
+		}
 	}
 	if s.picking != pickNone {
 		s.filter, c = s.filter.Update(msg)
@@ -438,6 +460,8 @@ func (s *composerScreen) cycle(d int) {
 		s.tlsMax = (s.tlsMax + d + len(tlsVersions)) % len(tlsVersions)
 	case cfInsecure:
 		s.insecure = !s.insecure
+	case cfSASL:
+		s.proto.saslExternal = !s.proto.saslExternal
 	case cfTrust:
 		s.systemRoots = !s.systemRoots
 	case cfIdentity:
@@ -474,6 +498,7 @@ func (s *composerScreen) restyle() {
 	for _, in := range []*textinput.Model{&s.method, &s.url, &s.sni, &s.timeout, &s.filter} {
 		themeInput(in, st)
 	}
+	s.proto.each(func(in *textinput.Model) { themeInput(in, st) })
 	themeArea(&s.headers, st)
 	themeArea(&s.body, st)
 }

@@ -49,7 +49,7 @@ func multiLine(f cField) bool { return f == cfHeaders || f == cfBody }
 // choice reports whether f holds one of a few values, cycled with ←/→.
 func choice(f cField) bool {
 	switch f {
-	case cfMethod, cfIdentity, cfTrust, cfTLSMin, cfTLSMax, cfInsecure:
+	case cfMethod, cfIdentity, cfTrust, cfTLSMin, cfTLSMax, cfInsecure, cfSASL:
 		return true
 	}
 	return false

@@ -62,8 +62,8 @@ func (s *composerScreen) preflight() (present string, warns []string) {
 		warns = append(warns, "nothing is trusted: the server's chain cannot verify (pick CAs or system roots)")
 	}
 	if spec.URL != "" {
-		if u, err := url.Parse(spec.URL); err == nil && u.Scheme != "" && u.Scheme != "https" {
-			warns = append(warns, "the URL is not https://: mTLS needs TLS")
+		if u, err := url.Parse(spec.URL); err == nil && u.Scheme != "" && !knownScheme(u.Scheme) {
+			warns = append(warns, "the URL is not https:// (or another scheme mtlswb speaks): mTLS needs TLS")
 		}
 	}
 	if s.tlsMin == 2 && s.tlsMax == 1 {

@@ -42,6 +42,9 @@ func (s *composerScreen) formLines() (lines []string, top, bottom int, fieldOf [
 	}
 	add(s.titleLine(), cfCount)
 	for f := cfMethod; f < cfCount; f++ {
+		if !s.shown(f) {
+			continue
+		}
 		if f == s.focus {
 			top = len(lines)
 		}
@@ -96,6 +99,9 @@ func (s *composerScreen) fieldLine(f cField) string {
 	pointer := "  "
 	if f == s.focus {
 		pointer = st.focus.Render("> ")
+	}
+	if l, ok := protoLabels[f]; ok {
+		labels[f] = l
 	}
 	label := st.label.Render(fit(labels[f], 9))
 	var val string
@@ -158,6 +164,8 @@ func (s *composerScreen) fieldLine(f cField) string {
 		}
 	case cfTimeout:
 		val = s.timeout.View()
+	default:
+		val = s.protoLine(f)
 	}
 	return cut(pointer+label+"  ", s.w) + val
 }

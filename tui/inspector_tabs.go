@@ -32,6 +32,8 @@ func renderVerdict(st *styles, r *tlsengine.Report, w int) string {
 		line := "✓ OK"
 		if r.HTTP != nil {
 			line += fmt.Sprintf(" · HTTP %d", r.HTTP.Status)
+		} else if r.Application != nil {
+			line += " · " + safetext.Line(r.Application.Protocol) + " accepted"
 		} else if r.Request.Probe {
 			line += " · handshake completed"
 		}
@@ -283,6 +285,9 @@ func renderChain(st *styles, chain []tlsengine.ChainLink, v tlsengine.Verificati
 
 func renderResponse(st *styles, r *tlsengine.Report, live bool, w int) string {
 	h := r.HTTP
+	if h == nil && r.Application != nil {
+		return renderApplication(st, r.Application, w)
+	}
 	if h == nil {
 		if r.Request.Probe {
 			return st.dim.Render("a probe stops after the handshake: there is no HTTP response")

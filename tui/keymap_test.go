@@ -52,6 +52,8 @@ var focusStates = []focusState{
 	{name: "composer identity", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "tab", "tab", "tab"}},
 	{name: "composer trust", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "tab", "tab", "tab", "tab"}},
 	{name: "composer TLS min", w: 100, h: 30, setup: []string{"3", "h", "t", "t", "p", "s", ":", "/", "/", "x", "tab", "tab", "tab", "tab", "tab", "tab"}},
+	{name: "composer LDAP SASL", w: 100, h: 30, setup: []string{"3", "l", "d", "a", "p", "s", ":", "/", "/", "x", "tab"}},
+	{name: "composer MQTT user typing", w: 100, h: 30, setup: []string{"3", "m", "q", "t", "t", "s", ":", "/", "/", "x", "tab", "a"}, typing: true},
 	{name: "identity picker", w: 100, h: 20, setup: []string{"3", "tab", "tab", "tab", "enter", "down"}, typing: true},
 	{name: "trust picker", w: 100, h: 20, setup: []string{"3", "tab", "tab", "tab", "tab", "enter", "down"}, typing: true},
 	{name: "trust picker filtered", w: 100, h: 20, setup: []string{"3", "tab", "tab", "tab", "tab", "enter", "t", "down"}, typing: true},

@@ -31,6 +31,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/mtlswb/mtlswb/tlsengine"
 )
 
 // HostPattern is one parsed host rule.
@@ -190,23 +192,27 @@ type Target struct {
 
 func (t Target) String() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }
 
-// ParseTarget reads an https:// URL, or host[:port] as probe takes it. The
-// port defaults to 443.
+// ParseTarget reads a URL of any scheme the engine speaks (https://,
+// postgres://, mqtts://... see tlsengine.Schemes), or host[:port] as probe
+// takes it. The port defaults to the scheme's (443 for host[:port]), so a
+// profile for db.example:5432 matches postgres://db.example.
 func ParseTarget(raw string) (Target, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
-		return Target{}, errors.New("no URL: give an https:// URL or HOST:PORT")
+		return Target{}, errors.New("no URL: give an https:// URL (or another scheme mtlswb speaks) or HOST:PORT")
 	}
 	var host, port string
+	defaultPort := 443
 	if strings.Contains(s, "://") {
 		u, err := url.Parse(s)
 		if err != nil {
 			return Target{}, fmt.Errorf("URL %q does not parse: %w", raw, err)
 		}
-		if !strings.EqualFold(u.Scheme, "https") {
-			return Target{}, fmt.Errorf("URL %q: mTLS needs https://, not %s://", raw, u.Scheme)
+		sch, ok := schemeOf(u.Scheme)
+		if !ok {
+			return Target{}, fmt.Errorf("URL %q: mTLS needs https:// (or %s), not %s://", raw, otherSchemes(), u.Scheme)
 		}
-		host, port = u.Hostname(), u.Port()
+		host, port, defaultPort = u.Hostname(), u.Port(), sch.DefaultPort
 	} else {
 		if strings.ContainsAny(s, "/?#@") {
 			return Target{}, fmt.Errorf("%q is neither an https:// URL nor HOST:PORT", raw)
@@ -225,7 +231,7 @@ func ParseTarget(raw string) (Target, error) {
 	if ip := net.ParseIP(host); ip != nil {
 		host = ip.String()
 	}
-	t := Target{Host: host, Port: 443}
+	t := Target{Host: host, Port: defaultPort}
 	if port != "" {
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 {
@@ -234,4 +240,25 @@ func ParseTarget(raw string) (Target, error) {
 		t.Port = n
 	}
 	return t, nil
+}
+
+// schemeOf is the engine's scheme of that name.
+func schemeOf(name string) (tlsengine.Scheme, bool) {
+	for _, s := range tlsengine.Schemes() {
+		if strings.EqualFold(s.Name, name) {
+			return s, true
+		}
+	}
+	return tlsengine.Scheme{}, false
+}
+
+// otherSchemes names the schemes besides https, for messages.
+func otherSchemes() string {
+	var names []string
+	for _, s := range tlsengine.Schemes() {
+		if s.Name != "https" {
+			names = append(names, s.Name+"://")
+		}
+	}
+	return strings.Join(names, ", ")
 }

@@ -68,6 +68,12 @@ func TestParseTarget(t *testing.T) {
 		"bare host":        {in: "localhost", want: Target{"localhost", 443}},
 		"ipv6 url":         {in: "https://[::1]:8443/", want: Target{"::1", 8443}},
 		"http":             {in: "http://localhost/", wantErr: true},
+		"postgres default": {in: "postgres://db.example/app", want: Target{"db.example", 5432}},
+		"postgresql":       {in: "postgresql://u@db.example:6432", want: Target{"db.example", 6432}},
+		"mqtts default":    {in: "mqtts://broker", want: Target{"broker", 8883}},
+		"smtps default":    {in: "SMTPS://mail.example", want: Target{"mail.example", 465}},
+		"tls":              {in: "tls://h:9443", want: Target{"h", 9443}},
+		"unknown scheme":   {in: "gopher://h", wantErr: true},
 		"empty":            {in: "", wantErr: true},
 		"host with path":   {in: "localhost/x", wantErr: true},
 	}

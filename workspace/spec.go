@@ -24,11 +24,13 @@ func (spec RequestSpec) Request() (tlsengine.Request, error) {
 		Insecure:    spec.Insecure,
 		Follow:      spec.Follow,
 		Proxy:       spec.Proxy,
+		Options: tlsengine.Options{User: spec.User, Database: spec.Database, ClientID: spec.ClientID,
+			GRPCMethod: spec.GRPCMethod, SASLExternal: spec.SASLExternal},
 	}
 	if req.URL == "" {
 		return req, fmt.Errorf("no URL: give an https:// URL (or HOST:PORT to probe)")
 	}
-	if req.Method == "" {
+	if req.Method == "" && spec.HTTP() {
 		req.Method = http.MethodGet
 		if spec.Body != "" {
 			req.Method = http.MethodPost
@@ -74,4 +76,12 @@ func ParseTLSVersion(s string) (uint16, error) {
 		return tls.VersionTLS13, nil
 	}
 	return 0, fmt.Errorf("%q is not a TLS version mtlswb speaks: use 1.2 or 1.3", s)
+}
+
+// HTTP says whether the spec's URL speaks HTTP: an https:// URL, or one
+// without a scheme. Only HTTP has a method, headers and a body; other
+// schemes have their own fields (User, Database, ClientID...).
+func (spec RequestSpec) HTTP() bool {
+	scheme, _, found := strings.Cut(strings.TrimSpace(spec.URL), "://")
+	return !found || strings.EqualFold(scheme, "https")
 }

@@ -99,4 +99,12 @@ type RequestSpec struct {
 	Timeout     string   `json:"timeout,omitempty"` // Go duration, e.g. "10s"
 	Follow      bool     `json:"follow,omitempty"`
 	Proxy       string   `json:"proxy,omitempty"`
+
+	// What a protocol other than HTTP sends after the handshake
+	// (tlsengine.Options): a saved request keeps them with its URL.
+	User         string `json:"user,omitempty"`
+	Database     string `json:"database,omitempty"`
+	ClientID     string `json:"client_id,omitempty"`
+	GRPCMethod   string `json:"grpc_method,omitempty"`
+	SASLExternal bool   `json:"sasl_external,omitempty"`
 }

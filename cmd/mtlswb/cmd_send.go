@@ -59,6 +59,7 @@ func cmdSend(c *cli, args []string) error {
 	maxBody := sizeFlag(fs, "max-body", defaultMaxBody, "largest request body read from -d @FILE (`SIZE`: bytes, or with K, M, G)")
 	follow := fs.Bool("follow", false, "follow redirects (by default they are reported, not followed)")
 	proxy := fs.String("proxy", "", "send through an HTTP CONNECT proxy `URL`")
+	pf := addProtoFlags(fs)
 	pos, err := c.parse(fs, args, "[--identity NAME|auto | --cert FILE --key FILE] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] URL")
 	if err != nil {
 		return err
@@ -77,13 +78,15 @@ func cmdSend(c *cli, args []string) error {
 	}
 	in := tf.input(pos[0], c.importPassphrase(tf.passFile))
 	in.Spec.Method, in.Spec.Headers, in.Spec.Body, in.Spec.Follow, in.Spec.Proxy = *method, headers, body, *follow, *proxy
+	pf.apply(&in.Spec)
 	return c.attempt(in, tf)
 }
 
 func cmdProbe(c *cli, args []string) error {
 	fs := c.flags()
 	tf := addTLSFlags(fs)
-	pos, err := c.parse(fs, args, "[--identity NAME|auto | --cert FILE --key FILE] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] HOST:PORT")
+	starttls := fs.String("starttls", "", "speak `PROTO`'s plaintext preamble first, as openssl s_client -starttls (postgres, mysql, smtp, imap, pop3, ldap, ftp, xmpp)")
+	pos, err := c.parse(fs, args, "[--identity NAME|auto | --cert FILE --key FILE] [--ca NAME|FILE]... [--profile NAME | --no-profile] [--starttls PROTO] [flags] HOST:PORT|URL")
 	if err != nil {
 		return err
 	}
@@ -91,7 +94,13 @@ func cmdProbe(c *cli, args []string) error {
 		return err
 	}
 	tf.set = setFlags(fs)
-	in := tf.input(pos[0], c.importPassphrase(tf.passFile))
+	target := pos[0]
+	if *starttls != "" {
+		if target, err = starttlsURL(*starttls, target); err != nil {
+			return err
+		}
+	}
+	in := tf.input(target, c.importPassphrase(tf.passFile))
 	in.Spec.Probe = true
 	return c.attempt(in, tf)
 }

@@ -51,6 +51,8 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 		what := "handshake ok"
 		if r.HTTP != nil {
 			what = fmt.Sprintf("%s %d", r.HTTP.Proto, r.HTTP.Status)
+		} else if a := r.Application; a != nil {
+			what = a.Protocol + ": " + a.Message
 		}
 		fmt.Fprintf(w, "  %s  %s\n", p.green("OK"), safetext.Line(what))
 	} else if f := r.Failure; f != nil {
@@ -87,8 +89,11 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 	phases := []struct {
 		name string
 		ms   float64
-	}{{"DNS", t.DNSMs}, {"TCP connect", t.ConnectMs}, {"TLS handshake", t.TLSMs}, {"Request sent", t.RequestSentMs}, {"First byte", t.TTFBMs}}
+	}{{"DNS", t.DNSMs}, {"TCP connect", t.ConnectMs}, {"STARTTLS", t.PreambleMs}, {"TLS handshake", t.TLSMs}, {"Request sent", t.RequestSentMs}, {"First byte", t.TTFBMs}}
 	for _, ph := range phases {
+		if ph.name == "STARTTLS" && ph.ms == 0 {
+			continue // a protocol without a preamble
+		}
 		fmt.Fprintf(w, "  %-14s %8.1f ms  %s\n", ph.name, ph.ms, p.dim(bar(ph.ms, t.TotalMs, 30)))
 	}
 	fmt.Fprintf(w, "  %-14s %8.1f ms\n", "Total", t.TotalMs)
@@ -191,6 +196,10 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 		fmt.Fprintf(w, "  identity %-16s %s\n", safetext.Line(v.Name), mark)
 	}
 
+	if a := r.Application; a != nil {
+		section("Response (" + safetext.Line(a.Protocol) + ")")
+		renderApplication(w, p, a)
+	}
 	if h := r.HTTP; h != nil {
 		section("Response")
 		fmt.Fprintf(w, "  %s %d\n", safetext.Line(h.Proto), h.Status)

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package damagetest makes what can stand at a workspace path instead of a
 // workspace file, for the corruption tests of the workspace and the CLI.
 package damagetest
