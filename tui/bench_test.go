@@ -126,3 +126,44 @@ func BenchmarkMemory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkView200x60 draws one frame of each screen on a 200x60
+// terminal with 10,000 identities and 5,000 attempts; a frame should take
+// well under 2 ms.
+func BenchmarkView200x60(b *testing.B) {
+	m := New(Options{WorkspacePath: "unused", Now: func() time.Time { return fixedNow }}).(*model)
+	m.sh.pollEvery = 0
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	m.state = stateReady
+	m.Update(entriesLoadedMsg{entries: syntheticEntries(10_000)})
+	hist := make([]workspace.HistoryEntry, 5000)
+	for i := range hist {
+		hist[i] = workspace.HistoryEntry{ID: uint64(5000 - i), At: fixedNow, Method: "GET", URL: fmt.Sprintf("https://svc-%d.internal.example:8443/v1/orders", i),
+			Identity: fmt.Sprintf("svc-%06d", i), OK: i%3 != 0, Status: 200, Category: "client-cert-unknown-ca"}
+	}
+	m.Update(historyLoadedMsg{entries: hist})
+	rep := failureReport()
+	states := []struct {
+		name  string
+		setup func()
+	}{
+		{"identities", func() { m.page = pageIdentities }},
+		{"composer", func() { m.page = pageComposer }},
+		{"history", func() { m.page = pageHistory }},
+		{"verdict", func() { m.inspector.setReport(rep, workspace.RequestSpec{}, false); m.page = pageInspector }},
+		{"response", func() {
+			m.inspector.setReport(okReport(), workspace.RequestSpec{}, true)
+			m.page = pageInspector
+		}},
+		{"help", func() { m.page = pageIdentities; m.showHelp = true }},
+	}
+	for _, s := range states {
+		b.Run(s.name, func(b *testing.B) {
+			m.showHelp = false
+			s.setup()
+			for b.Loop() {
+				_ = m.View()
+			}
+		})
+	}
+}

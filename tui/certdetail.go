@@ -21,7 +21,11 @@ func (s *keystoreScreen) renderDetail() {
 		return
 	}
 	if s.rec == nil || s.rec.rec == nil {
-		s.detail.SetContent(s.sh.styles.dim.Render(cut("select an entry to see its certificate", w)))
+		msg := "select an entry to see its certificate"
+		if s.list.filter != "" && len(s.list.visible) == 0 {
+			msg = "no match for “" + safetext.Line(s.list.filter) + "”: nothing to show"
+		}
+		s.detail.SetContent(s.sh.styles.dim.Render(cut(msg, w)))
 		return
 	}
 	s.detail.SetContent(renderRecord(&s.sh.styles, s.rec, s.sh.now(), w))

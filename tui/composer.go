@@ -2,11 +2,10 @@ package tui
 
 import (
 	"context"
-	"errors"
+	"slices"
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textarea"
@@ -45,41 +44,15 @@ var (
 	tlsVersions = []string{"default", "1.2", "1.3"}
 )
 
-type composerKeys struct {
-	Send, Probe, Save, Next, Prev, Edit, Leave, Cycle, Toggle key.Binding
-}
-
-func newComposerKeys() composerKeys {
-	return composerKeys{
-		Send:   bind("ctrl+s", "send"),
-		Probe:  bind("ctrl+p", "probe handshake"),
-		Save:   bind("ctrl+o", "save as"),
-		Next:   bindKeys("tab/↓", "next field", "tab", "down"),
-		Prev:   bindKeys("shift+tab/↑", "previous field", "shift+tab", "up"),
-		Edit:   bind("enter", "edit/choose"),
-		Leave:  bind("esc", "leave field/cancel send"),
-		Cycle:  bindKeys("←/→", "change value", "left", "right"),
-		Toggle: bind("space", "toggle"),
-	}
-}
-
-func (k composerKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Send, k.Probe, k.Save, k.Next, k.Edit, k.Leave}
-}
-
-func (k composerKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Send, k.Probe, k.Save}, {k.Next, k.Prev, k.Edit, k.Leave, k.Cycle, k.Toggle}}
-}
-
 // composerScreen edits one request.
 type composerScreen struct {
-	sh   *shared
-	keys composerKeys
+	sh *shared
+	km composerKeys
 
 	focus   cField
 	editing bool
 
-	method   int
+	method   textinput.Model
 	url      textinput.Model
 	headers  textarea.Model
 	body     textarea.Model
@@ -104,9 +77,19 @@ type composerScreen struct {
 	profilesStale bool
 	which         whichCache
 
+	// asSent shows the request as it will be sent instead of the form.
+	asSent bool
+
 	picking pickMode
 	pick    winList
 	filter  textinput.Model
+
+	// loadedName is the saved request the form came from; clean is the
+	// form as last loaded or saved, to tell unsaved edits.
+	loadedName string
+	clean      string
+	savedNames map[string]bool
+	pending    pendingSave
 
 	sending bool
 	probe   bool
@@ -119,39 +102,42 @@ type composerScreen struct {
 }
 
 func newComposerScreen(sh *shared) *composerScreen {
-	s := &composerScreen{sh: sh, keys: newComposerKeys(), profilesStale: true}
-	s.url = newInput("https://localhost:8443/")
-	s.sni = newInput("default: the URL's host")
-	s.timeout = newInput(defaultTimeout)
-	s.headers = newArea("Name: value, one per line")
-	s.body = newArea("request body")
-	s.proto = newProtoFields()
+	s := &composerScreen{sh: sh, km: newComposerKeys(), profilesStale: true}
+	st := &sh.styles
+	s.method = newInput(st, "GET")
+	s.method.CharLimit = 32
+	s.url = newInput(st, "https://localhost:8443/")
+	s.sni = newInput(st, "default: the URL's host")
+	s.timeout = newInput(st, defaultTimeout)
+	s.headers = newArea(st, "Name: value, one per line")
+	s.body = newArea(st, "request body")
+	s.proto = newProtoFields(st)
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
-	steadyInput(&s.filter)
+	themeInput(&s.filter, &sh.styles)
 	s.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	s.reset()
 	return s
 }
 
-func newInput(placeholder string) textinput.Model {
+func newInput(st *styles, text string) textinput.Model {
 	in := textinput.New()
 	in.Prompt = ""
-	in.Placeholder = placeholder
+	in.Placeholder = placeholder(st, text)
 	in.CharLimit = 8192
-	steadyInput(&in)
+	themeInput(&in, st)
 	return in
 }
 
-func newArea(placeholder string) textarea.Model {
+func newArea(st *styles, text string) textarea.Model {
 	a := textarea.New()
 	a.Prompt = ""
-	a.Placeholder = placeholder
+	a.Placeholder = placeholder(st, text)
 	a.ShowLineNumbers = false
 	a.CharLimit = 1 << 20
 	// ctrl+p is our probe key; the arrows still move between lines.
 	a.KeyMap.LinePrevious = key.NewBinding(key.WithKeys("up"))
-	steadyArea(&a)
+	themeArea(&a, st)
 	return a
 }
 
@@ -160,7 +146,7 @@ const defaultTimeout = "10s"
 
 // reset starts a new request: GET, system roots trusted, nothing else.
 func (s *composerScreen) reset() {
-	s.method = 0
+	s.method.SetValue(methods[0])
 	s.url.SetValue("")
 	s.headers.SetValue("")
 	s.body.SetValue("")
@@ -175,10 +161,12 @@ func (s *composerScreen) reset() {
 	s.verdicts = nil
 	s.focus = cfURL
 	s.editing = true
+	s.asSent = false
+	s.loadedName = ""
+	s.markClean()
 }
 
-func (s *composerScreen) help() help.KeyMap { return s.keys }
-func (s *composerScreen) typing() bool      { return s.editing || s.picking != pickNone }
+func (s *composerScreen) typing() bool { return s.editing || s.picking != pickNone }
 
 func (s *composerScreen) setSize(w, h int) {
 	s.w, s.h = w, h
@@ -186,11 +174,15 @@ func (s *composerScreen) setSize(w, h int) {
 	s.url.SetWidth(fw)
 	s.sni.SetWidth(fw)
 	s.timeout.SetWidth(12)
+	// Headers and body grow with the terminal, sharing what the one-line
+	// fields and the pre-flight leave (about 17 lines); below about 22
+	// rows the form scrolls to the field in focus instead.
+	hh := min(max(2+(h-21)/4, 2), 10)
 	s.headers.SetWidth(fw)
-	s.headers.SetHeight(2)
+	s.headers.SetHeight(hh)
 	s.body.SetWidth(fw)
 	s.proto.setWidth(fw)
-	s.body.SetHeight(max(3, h-19))
+	s.body.SetHeight(max(3, h-17-hh))
 	s.pick.setSize(w, h-3)
 }
 
@@ -228,12 +220,12 @@ func (s *composerScreen) setEntries(all []workspace.Entry) {
 	}
 }
 
-func (s *composerScreen) loadSpec(spec workspace.RequestSpec) {
+// loadSpec fills the form with spec; name is the saved request it came
+// from ("" for an attempt), which a save then offers.
+func (s *composerScreen) loadSpec(spec workspace.RequestSpec, name string) {
 	s.reset()
-	for i, m := range methods {
-		if strings.EqualFold(m, spec.Method) {
-			s.method = i
-		}
+	if m := strings.ToUpper(strings.TrimSpace(spec.Method)); m != "" {
+		s.method.SetValue(m)
 	}
 	s.url.SetValue(spec.URL)
 	s.headers.SetValue(strings.Join(spec.Headers, "\n"))
@@ -253,7 +245,9 @@ func (s *composerScreen) loadSpec(spec workspace.RequestSpec) {
 	for _, c := range spec.CAs {
 		s.cas[c] = true
 	}
-	s.editing = false
+	s.stopTyping()
+	s.loadedName = name
+	s.markClean()
 }
 
 func versionIndex(v string) int {
@@ -268,7 +262,7 @@ func versionIndex(v string) int {
 // spec is the request the form describes.
 func (s *composerScreen) spec(probe bool) workspace.RequestSpec {
 	sp := workspace.RequestSpec{
-		Method:      methods[s.method],
+		Method:      s.methodName(),
 		URL:         strings.TrimSpace(s.url.Value()),
 		Body:        s.body.Value(),
 		Probe:       probe,
@@ -311,6 +305,7 @@ func (s *composerScreen) focusCmd() tea.Cmd {
 	return nil
 }
 
+// isText reports whether f is typed into as soon as it has the focus.
 func (s *composerScreen) isText(f cField) bool {
 	switch f {
 	case cfURL, cfHeaders, cfBody, cfSNI, cfTimeout:
@@ -319,7 +314,21 @@ func (s *composerScreen) isText(f cField) bool {
 	return s.proto.input(f) != nil
 }
 
+// editable reports whether enter on f types into it: the text fields, and
+// the method, which cycles the usual ones with ←/→ but takes any token
+// typed (PROPFIND, PURGE…).
+func (s *composerScreen) editable(f cField) bool { return s.isText(f) || f == cfMethod }
+
+// methodName is the method typed or chosen; GET when left empty.
+func (s *composerScreen) methodName() string {
+	if m := strings.ToUpper(strings.TrimSpace(s.method.Value())); m != "" {
+		return m
+	}
+	return methods[0]
+}
+
 func (s *composerScreen) blurAll() {
+	s.method.Blur()
 	s.url.Blur()
 	s.headers.Blur()
 	s.body.Blur()
@@ -331,6 +340,9 @@ func (s *composerScreen) blurAll() {
 func (s *composerScreen) focusInput() tea.Cmd {
 	s.blurAll()
 	switch s.focus {
+	case cfMethod:
+		s.method.CursorEnd()
+		return s.method.Focus()
 	case cfURL:
 		return s.url.Focus()
 	case cfHeaders:
@@ -403,85 +415,18 @@ func (s *composerScreen) update(msg tea.Msg) tea.Cmd {
 	return tea.Batch(s.loadProfiles(), s.updateForm(msg))
 }
 
-func (s *composerScreen) updateForm(msg tea.Msg) tea.Cmd {
-	if t, ok := msg.(spinner.TickMsg); ok {
-		return s.spinTick(t)
-	}
-	km, isKey := msg.(tea.KeyPressMsg)
-	if !isKey {
-		return s.updateInput(msg)
-	}
-	if s.picking != pickNone {
-		return s.updatePicker(km)
-	}
-	k := s.keys
-	switch {
-	case key.Matches(km, k.Send):
-		return s.send(false)
-	case key.Matches(km, k.Probe):
-		return s.send(true)
-	case key.Matches(km, k.Save):
-		return s.saveForm()
-	case km.String() == "esc":
-		if s.sending {
-			s.cancelSend()
-			return nil
-		}
-		if s.editing {
-			s.editing = false
-			s.blurAll()
-		}
-		return nil
-	case km.String() == "tab":
-		return s.moveFocus(1)
-	case km.String() == "shift+tab":
-		return s.moveFocus(-1)
-	}
-	if s.editing {
-		// Arrows leave one-line inputs; multi-line ones keep them.
-		if (km.String() == "up" || km.String() == "down") && s.focus != cfHeaders && s.focus != cfBody {
-			if km.String() == "up" {
-				return s.moveFocus(-1)
-			}
-			return s.moveFocus(1)
-		}
-		if km.String() == "enter" && s.focus != cfHeaders && s.focus != cfBody {
-			return s.moveFocus(1)
-		}
-		return s.updateInput(msg)
-	}
-	switch km.String() {
-	case "up", "k":
-		return s.moveFocus(-1)
-	case "down", "j":
-		return s.moveFocus(1)
-	case "left", "h":
-		s.cycle(-1)
-	case "right", "l":
-		s.cycle(1)
-	case "space":
-		s.cycle(1)
-	case "enter":
-		switch {
-		case s.isText(s.focus):
-			s.editing = true
-			return s.focusInput()
-		case s.focus == cfIdentity:
-			return s.openPicker(pickIdentity)
-		case s.focus == cfTrust:
-			return s.openPicker(pickTrust)
-		default:
-			s.cycle(1)
-		}
-	}
-	return nil
-}
-
 func (s *composerScreen) updateInput(msg tea.Msg) tea.Cmd {
 	var c tea.Cmd
 	switch s.focus {
+	case cfMethod:
+		s.method, c = s.method.Update(msg)
 	case cfURL:
+		was := targetOf(s.url.Value())
 		s.url, c = s.url.Update(msg)
+		if targetOf(s.url.Value()) != was {
+			// What a server accepted says nothing about another server.
+			s.verdicts = nil
+		}
 	case cfHeaders:
 		s.headers, c = s.headers.Update(msg)
 	case cfBody:
@@ -504,7 +449,11 @@ func (s *composerScreen) updateInput(msg tea.Msg) tea.Cmd {
 func (s *composerScreen) cycle(d int) {
 	switch s.focus {
 	case cfMethod:
-		s.method = (s.method + d + len(methods)) % len(methods)
+		cur := slices.Index(methods, s.methodName()) // -1 for a typed method: → starts at GET
+		if cur < 0 && d < 0 {
+			cur = 0
+		}
+		s.method.SetValue(methods[(cur+d+len(methods))%len(methods)])
 	case cfTLSMin:
 		s.tlsMin = (s.tlsMin + d + len(tlsVersions)) % len(tlsVersions)
 	case cfTLSMax:
@@ -537,21 +486,19 @@ func (s *composerScreen) identNames() []string {
 	return out
 }
 
-func (s *composerScreen) saveForm() tea.Cmd {
-	spec := s.spec(false)
-	if spec.URL == "" {
-		s.sh.host.setError(errors.New("the URL is empty: there is nothing to save yet"))
-		return nil
+// targetOf is the host:port a URL (or a bare host:port) reaches.
+func targetOf(raw string) string {
+	h, p := hostPort(raw)
+	return strings.ToLower(h) + ":" + p
+}
+
+// restyle gives the inputs the theme the background asked for.
+func (s *composerScreen) restyle() {
+	st := &s.sh.styles
+	for _, in := range []*textinput.Model{&s.method, &s.url, &s.sni, &s.timeout, &s.filter} {
+		themeInput(in, st)
 	}
-	f := newForm("Save request", "Saved requests live in the workspace; find them under History (4), Saved.")
-	f.addText("Name", "", "e.g. orders-api-get")
-	store, now := s.sh.store, s.sh.now()
-	f.submit = func(v []string) (tea.Cmd, error) {
-		name := strings.TrimSpace(v[0])
-		if err := workspace.ValidateName(name); err != nil {
-			return nil, err
-		}
-		return saveRequestCmd(store, name, spec, now), nil
-	}
-	return s.sh.host.openForm(f)
+	s.proto.each(func(in *textinput.Model) { themeInput(in, st) })
+	themeArea(&s.headers, st)
+	themeArea(&s.body, st)
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
@@ -23,13 +24,15 @@ func (s *composerScreen) openPicker(mode pickMode) tea.Cmd {
 	s.picking = mode
 	now := s.sh.now()
 	var rows []row
+	var cols []column
 	switch mode {
 	case pickIdentity:
-		rows = append(rows, row{key: identityByProfile, text: "(default: the matching profile's identity, else none)", hay: "default profile none"})
-		rows = append(rows, row{key: identityAuto, text: "auto: probe the server and take the one identity it accepts", hay: "auto"})
-		rows = append(rows, row{key: identityNone, text: "(none: send no client certificate, whatever the profiles say)", hay: "none"})
+		cols = []column{{title: "Identity", min: 8}, {title: "Subject CN", min: 8, flex: true, drop: 1}}
+		rows = append(rows, row{key: identityByProfile, cells: []string{"(default)", "the matching profile's identity, else none"}, hay: "default profile none"})
+		rows = append(rows, row{key: identityAuto, cells: []string{"(auto)", "probe the server and take the one identity it accepts"}, hay: "auto"})
+		rows = append(rows, row{key: identityNone, cells: []string{"(none)", "send no client certificate, whatever the profiles say"}, hay: "none"})
 		for _, e := range s.idents {
-			r := row{key: e.Name, text: safetext.Line(e.Name) + "  " + safetext.Line(e.SubjectCN), hay: strings.ToLower(e.Name + " " + e.SubjectCN), badges: entryBadges(e, now)}
+			r := row{key: e.Name, cells: []string{safetext.Line(e.Name), safetext.Line(e.SubjectCN)}, hay: strings.ToLower(e.Name + " " + e.SubjectCN), badges: entryBadges(e, now)}
 			if v, ok := s.verdicts[e.Name]; ok {
 				if v.Accepted {
 					r.mark = "✓"
@@ -41,12 +44,16 @@ func (s *composerScreen) openPicker(mode pickMode) tea.Cmd {
 			rows = append(rows, r)
 		}
 	case pickTrust:
-		rows = append(rows, row{key: "\x00system", text: checkbox(s.systemRoots) + " system roots", hay: "system roots"})
+		cols = []column{{title: "On", min: 3}, {title: "Trust anchor", min: 8}, {title: "Subject CN", min: 8, flex: true, drop: 1}}
+		rows = append(rows, row{key: "\x00system", cells: []string{checkbox(s.systemRoots), "system roots", "the operating system's CAs"}, hay: "system roots"})
 		for _, c := range s.caList {
-			rows = append(rows, row{key: c.Name, text: checkbox(s.cas[c.Name]) + " " + safetext.Line(c.Name) + "  " + safetext.Line(c.SubjectCN), hay: strings.ToLower(c.Name + " " + c.SubjectCN), badges: entryBadges(c, now)})
+			rows = append(rows, row{key: c.Name, cells: []string{checkbox(s.cas[c.Name]), safetext.Line(c.Name), safetext.Line(c.SubjectCN)}, hay: strings.ToLower(c.Name + " " + c.SubjectCN), badges: entryBadges(c, now)})
 		}
 	}
-	s.pick = winList{empty: "nothing matches"}
+	s.pick = winList{empty: "nothing matches", cols: cols, sortCol: 1}
+	if mode == pickIdentity {
+		s.pick.sortCol = 0
+	}
 	s.pick.setSize(s.w, s.h-3)
 	s.pick.setRows(rows)
 	if mode == pickIdentity {
@@ -63,29 +70,56 @@ func checkbox(on bool) string {
 	return "[ ]"
 }
 
+type pickerKeys struct {
+	Up, Down, PageUp, PageDown, Choose, Toggle, Close key.Binding
+}
+
+// pickerKeysNow: typing filters the list, so only keys that type nothing
+// move; in the trust list space toggles and enter closes (or toggles the
+// one row a filter left).
+func (s *composerScreen) pickerKeysNow() pickerKeys {
+	k := pickerKeys{
+		Up:       bindKeys("↑", "up", "up"),
+		Down:     bindKeys("↓", "down", "down"),
+		PageUp:   bind("pgup", "page up"),
+		PageDown: bindKeys("pgdn", "page down", "pgdown"),
+		Choose:   bind("enter", "choose"),
+		Toggle:   bind("space", "trust on/off"),
+		Close:    bind("esc", "close the list"),
+	}
+	if s.picking == pickTrust {
+		k.Choose = said(k.Choose, "done")
+		if s.pick.filter != "" {
+			k.Choose = said(k.Choose, "trust on/off")
+		}
+	} else {
+		k.Toggle.SetEnabled(false)
+	}
+	return k
+}
+
 func (s *composerScreen) updatePicker(km tea.KeyPressMsg) tea.Cmd {
-	switch km.String() {
-	case "esc":
+	k := s.pickerKeysNow()
+	switch {
+	case key.Matches(km, k.Close):
 		s.picking = pickNone
 		return nil
-	case "up":
+	case key.Matches(km, k.Up):
 		s.pick.move(-1)
 		return nil
-	case "down":
+	case key.Matches(km, k.Down):
 		s.pick.move(1)
 		return nil
-	case "pgup":
+	case key.Matches(km, k.PageUp):
 		s.pick.move(-s.pick.height)
 		return nil
-	case "pgdown":
+	case key.Matches(km, k.PageDown):
 		s.pick.move(s.pick.height)
 		return nil
-	case "space":
-		if s.picking == pickTrust {
-			s.toggleTrust()
-			return nil
-		}
-	case "enter":
+	case key.Matches(km, k.Toggle):
+		s.toggleTrust()
+		return nil
+	case key.Matches(km, k.Choose):
 		r := s.pick.selected()
 		if s.picking == pickIdentity {
 			if r != nil {
@@ -109,14 +143,11 @@ func (s *composerScreen) toggleTrust() {
 	if r == nil {
 		return
 	}
-	var on bool
 	if r.key == "\x00system" {
 		s.systemRoots = !s.systemRoots
-		on = s.systemRoots
-		r.text = checkbox(on) + " system roots"
+		r.cells[0] = checkbox(s.systemRoots)
 		return
 	}
 	s.cas[r.key] = !s.cas[r.key]
-	on = s.cas[r.key]
-	r.text = checkbox(on) + r.text[3:]
+	r.cells[0] = checkbox(s.cas[r.key])
 }

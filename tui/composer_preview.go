@@ -3,10 +3,13 @@ package tui
 import (
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/plan"
 )
 
 // preflight lists what will be sent and what looks wrong before it is.
@@ -66,10 +69,70 @@ func (s *composerScreen) preflight() (present string, warns []string) {
 	if s.tlsMin == 2 && s.tlsMax == 1 {
 		warns = append(warns, "TLS min 1.3 is above max 1.2: no version can be negotiated")
 	}
+	if !isToken(spec.Method) {
+		warns = append(warns, "method "+safetext.Line(spec.Method)+" is not an HTTP method token (letters, digits and !#$%&'*+-.^_`|~)")
+	}
 	if spec.Timeout != "" {
 		if _, err := time.ParseDuration(spec.Timeout); err != nil {
 			warns = append(warns, "timeout "+safetext.Line(spec.Timeout)+" is not a duration like 10s")
 		}
 	}
 	return present, warns
+}
+
+// isToken reports whether s is an RFC 9110 token, as a method must be.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("!#$%&'*+-.^_`|~", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// preview is the planner's decision for the form as it is now, without
+// I/O (plan.Preview): what a send would decide, except what only the
+// server can say (an auto identity).
+func (s *composerScreen) preview() (*plan.Plan, error) {
+	sel, _ := s.selection()
+	return plan.Preview(sel, s.planInput(s.spec(false)))
+}
+
+// effective is the request as it will go: the form with the matching
+// profile applied, and the name of that profile ("" when none applies).
+func (s *composerScreen) effective() (workspace.RequestSpec, string) {
+	p, _ := s.preview()
+	if p == nil || p.Profile == nil {
+		return s.spec(false), ""
+	}
+	return p.Spec, p.Profile.Name
+}
+
+// trustLine says what the server's chain will be checked against: the
+// form's choice, or the profile's when the form leaves trust alone.
+func (s *composerScreen) trustLine() string {
+	st := &s.sh.styles
+	eff, profile := s.effective()
+	var parts []string
+	if eff.SystemRoots {
+		parts = append(parts, "system roots")
+	}
+	for _, c := range eff.CAs {
+		parts = append(parts, safetext.Line(c))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing")
+	}
+	line := strings.Join(parts, ", ")
+	form := s.spec(false)
+	if profile != "" && (eff.SystemRoots != form.SystemRoots || !slices.Equal(eff.CAs, form.CAs)) {
+		line += st.dim.Render("  (from profile " + safetext.Line(profile) + ")")
+	}
+	return line + st.dim.Render("  (enter to choose)")
 }

@@ -21,12 +21,12 @@ type protoFields struct {
 	saslExternal                         bool
 }
 
-func newProtoFields() protoFields {
+func newProtoFields(st *styles) protoFields {
 	return protoFields{
-		user:       newInput("default: the certificate's CN"),
-		database:   newInput("default: the user's name"),
-		clientID:   newInput("default: a random mtlswb-…"),
-		grpcMethod: newInput("default: /grpc.health.v1.Health/Check"),
+		user:       newInput(st, "default: the certificate's CN"),
+		database:   newInput(st, "default: the user's name"),
+		clientID:   newInput(st, "default: a random mtlswb-…"),
+		grpcMethod: newInput(st, "default: /grpc.health.v1.Health/Check"),
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/textarea"
+
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
@@ -20,24 +22,48 @@ func (s *composerScreen) view() string {
 		s.filter.SetWidth(max(s.w-4, 4))
 		return st.title.Render(title) + "\n" + s.filter.View() + "\n" + s.pick.view(st, true) + "\n" + st.dim.Render(s.pick.position())
 	}
-	var b strings.Builder
-	b.WriteString(st.title.Render("Request") + "\n")
+	if s.asSent {
+		return s.sentView()
+	}
+	lines, top, bottom, _ := s.formLines()
+	return strings.Join(windowLines(st, lines, top, bottom, s.h), "\n")
+}
+
+// formLines is the form line by line: top and bottom are the lines of the
+// field in focus (or of the progress line while sending), fieldOf says
+// which field each line belongs to (cfCount for none).
+func (s *composerScreen) formLines() (lines []string, top, bottom int, fieldOf []cField) {
+	st := &s.sh.styles
+	add := func(block string, f cField) {
+		for _, l := range strings.Split(block, "\n") {
+			lines = append(lines, l)
+			fieldOf = append(fieldOf, f)
+		}
+	}
+	add(s.titleLine(), cfCount)
 	for f := cfMethod; f < cfCount; f++ {
-		if s.shown(f) {
-			b.WriteString(s.fieldLine(f) + "\n")
+		if !s.shown(f) {
+			continue
+		}
+		if f == s.focus {
+			top = len(lines)
+		}
+		add(s.fieldLine(f), f)
+		if f == s.focus {
+			bottom = len(lines) - 1
 		}
 	}
 	present, warns := s.preflight()
-	b.WriteString(st.title.Render("Pre-flight") + "\n")
-	b.WriteString(cut("→ presents "+present, s.w) + "\n")
+	add(st.title.Render("Pre-flight"), cfCount)
+	add(cut("→ presents "+present, s.w), cfCount)
 	if which := s.whichLine(); which != "" {
-		b.WriteString(st.dim.Render(cut("→ "+which, s.w)) + "\n")
+		add(st.dim.Render(cut("→ "+which, s.w)), cfCount)
 	}
 	if s.insecure {
-		b.WriteString(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)) + "\n")
+		add(st.loud.Render(fit(" ! INSECURE: the server's certificate is NOT verified; anyone in the path can impersonate it ", s.w)), cfCount)
 	}
 	for _, w := range warns {
-		b.WriteString(st.warn.Render(cut("! "+w, s.w)) + "\n")
+		add(st.warn.Render(cut("! "+w, s.w)), cfCount)
 	}
 	if s.sending {
 		verb := "sending"
@@ -45,9 +71,25 @@ func (s *composerScreen) view() string {
 			verb = "probing"
 		}
 		el := s.sh.now().Sub(s.started).Round(100 * time.Millisecond)
-		b.WriteString(s.spin.View() + fmt.Sprintf(" %s … %s (esc cancels)", verb, el))
+		add(s.spin.View()+fmt.Sprintf(" %s … %s (esc cancels)", verb, el), cfCount)
+		// The progress line stays in view whatever has the focus.
+		top, bottom = len(lines)-1, len(lines)-1
 	}
-	return b.String()
+	return lines, top, bottom, fieldOf
+}
+
+// titleLine names the request: the saved request it was loaded from, and
+// whether the form holds edits not saved.
+func (s *composerScreen) titleLine() string {
+	st := &s.sh.styles
+	t := st.title.Render("Request")
+	if s.loadedName != "" {
+		t += st.dim.Render(" · " + safetext.Line(s.loadedName))
+	}
+	if s.dirty() {
+		t += st.warn.Render(" ● unsaved") + st.dim.Render(" (ctrl+w saves)")
+	}
+	return t
 }
 
 func (s *composerScreen) fieldLine(f cField) string {
@@ -65,13 +107,16 @@ func (s *composerScreen) fieldLine(f cField) string {
 	var val string
 	switch f {
 	case cfMethod:
-		val = "◂ " + methods[s.method] + " ▸"
+		val = "◂ " + safetext.Line(s.methodName()) + " ▸"
+		if s.editing && s.focus == cfMethod {
+			val = s.method.View()
+		}
 	case cfURL:
 		val = s.url.View()
 	case cfHeaders:
-		val = indentRest(s.headers.View(), 13)
+		val = indentRest(s.areaView(&s.headers, f), 13)
 	case cfBody:
-		val = indentRest(s.body.View(), 13)
+		val = indentRest(s.areaView(&s.body, f), 13)
 	case cfIdentity:
 		name := "(none)"
 		switch s.identity {
@@ -104,19 +149,7 @@ func (s *composerScreen) fieldLine(f cField) string {
 			val += st.dim.Render(fmt.Sprintf("  (%d accepted, enter lists)", n))
 		}
 	case cfTrust:
-		var parts []string
-		if s.systemRoots {
-			parts = append(parts, "system roots")
-		}
-		for _, c := range s.caList {
-			if s.cas[c.Name] {
-				parts = append(parts, safetext.Line(c.Name))
-			}
-		}
-		if len(parts) == 0 {
-			parts = append(parts, "nothing")
-		}
-		val = strings.Join(parts, ", ") + st.dim.Render("  (enter to choose)")
+		val = s.trustLine()
 	case cfSNI:
 		val = s.sni.View()
 	case cfTLSMin:
@@ -141,4 +174,36 @@ func (s *composerScreen) fieldLine(f cField) string {
 // under its label's value column.
 func indentRest(s string, n int) string {
 	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+}
+
+// areaView draws a multi-line field. Only the one being typed into needs
+// the textarea's own view (cursor, scrolling); the others are drawn here,
+// wrapped like the textarea wraps, at a fraction of its cost (the textarea
+// measures every cell of its height on every frame).
+func (s *composerScreen) areaView(a *textarea.Model, f cField) string {
+	if s.editing && s.focus == f {
+		return a.View()
+	}
+	st := &s.sh.styles
+	w, h := a.Width(), a.Height()
+	var lines []string
+	if a.Value() == "" {
+		lines = []string{st.dim.Render(cut(a.Placeholder, w))}
+	} else {
+		for _, l := range strings.Split(a.Value(), "\n") {
+			for _, wl := range wrapLines(safetext.Line(l), w) {
+				lines = append(lines, wl)
+				if len(lines) == h {
+					break
+				}
+			}
+			if len(lines) == h {
+				break
+			}
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -43,9 +42,8 @@ type firstRunKeys struct {
 	Up, Down, Select, Quit key.Binding
 }
 
-func (k firstRunKeys) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down, k.Select, k.Quit} }
-func (k firstRunKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Select, k.Quit}}
+func (k firstRunKeys) set() keySet {
+	return flat([]key.Binding{k.Up, k.Down, k.Select, k.Quit}...)
 }
 
 // firstRunScreen greets a user without a workspace.
@@ -53,7 +51,7 @@ type firstRunScreen struct {
 	sh      *shared
 	choices []firstRunChoice
 	cursor  int
-	keys    firstRunKeys
+	km      firstRunKeys
 	w, h    int
 }
 
@@ -63,7 +61,7 @@ func newFirstRunScreen(sh *shared, demo bool) *firstRunScreen {
 		s.choices = append(s.choices, choiceDemo)
 	}
 	s.choices = append(s.choices, choiceQuit)
-	s.keys = firstRunKeys{
+	s.km = firstRunKeys{
 		Up:     upKey("up"),
 		Down:   downKey("down"),
 		Select: bind("enter", "choose"),
@@ -72,10 +70,11 @@ func newFirstRunScreen(sh *shared, demo bool) *firstRunScreen {
 	return s
 }
 
-func (s *firstRunScreen) init() tea.Cmd     { return nil }
-func (s *firstRunScreen) setSize(w, h int)  { s.w, s.h = w, h }
-func (s *firstRunScreen) help() help.KeyMap { return s.keys }
-func (s *firstRunScreen) typing() bool      { return false }
+func (s *firstRunScreen) init() tea.Cmd       { return nil }
+func (s *firstRunScreen) setSize(w, h int)    { s.w, s.h = w, h }
+func (s *firstRunScreen) keys() keySet        { return s.km.set() }
+func (s *firstRunScreen) typing() bool        { return false }
+func (s *firstRunScreen) commands() []command { return nil }
 func (s *firstRunScreen) label(c firstRunChoice) string {
 	switch c {
 	case choiceCreate:
@@ -94,13 +93,13 @@ func (s *firstRunScreen) update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(km, s.keys.Up):
+	case key.Matches(km, s.km.Up):
 		s.cursor = max(s.cursor-1, 0)
-	case key.Matches(km, s.keys.Down):
+	case key.Matches(km, s.km.Down):
 		s.cursor = min(s.cursor+1, len(s.choices)-1)
-	case key.Matches(km, s.keys.Quit):
+	case key.Matches(km, s.km.Quit):
 		return tea.Quit
-	case key.Matches(km, s.keys.Select):
+	case key.Matches(km, s.km.Select):
 		return s.choose(s.choices[s.cursor])
 	}
 	return nil

@@ -1,11 +1,14 @@
 package tui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -52,6 +55,9 @@ type form struct {
 	focus   int
 	err     string
 	confirm bool
+	// yes and no replace a confirmation's keys (default y/enter and
+	// n/esc/q); quitting takes q as yes, so q q quits.
+	yes, no []string
 	submit  func(vals []string) (tea.Cmd, error)
 	cancel  func() tea.Cmd
 }
@@ -92,7 +98,11 @@ func (f *form) add(label string, kind fieldKind, value, placeholder string) *for
 	}
 	// Tab moves between fields; completion is ours, not the suggestion list's.
 	in.KeyMap.AcceptSuggestion.SetEnabled(false)
-	steadyInput(&in)
+	// The theme comes with the first view; the cursor is steady from the
+	// start, or focusing would start it blinking.
+	is := in.Styles()
+	is.Cursor.Blink = false
+	in.SetStyles(is)
 	f.fields = append(f.fields, formField{label: label, kind: kind, input: in})
 	return f
 }
@@ -193,6 +203,72 @@ func completePath(typed string) (string, string) {
 	return completed, note
 }
 
+// formKeys are the bindings of the field in focus (or of a confirmation).
+type formKeys struct {
+	Yes, No, Enter, Tab, Down, Prev, Cycle, Cancel key.Binding
+}
+
+// keys are the form's bindings as they stand: a confirmation answers yes
+// or no; a field moves on, and a choice field cycles.
+func (f *form) keys() formKeys {
+	yes, no := f.yes, f.no
+	if len(yes) == 0 {
+		yes = []string{"y", "Y", "enter"}
+	}
+	if len(no) == 0 {
+		no = []string{"n", "N", "esc", "q"}
+	}
+	k := formKeys{
+		Yes:    bindKeys(helpName(yes), "confirm", yes...),
+		No:     bindKeys(helpName(no), "cancel", no...),
+		Enter:  bind("enter", "next field"),
+		Tab:    bind("tab", "next field"),
+		Down:   bind("down", "next field"),
+		Prev:   bindKeys("shift+tab/↑", "previous field", "shift+tab", "up"),
+		Cycle:  bindKeys("←/→/space", "change choice", "left", "right", "h", "l", "space"),
+		Cancel: bind("esc", "cancel"),
+	}
+	if f.confirm {
+		disable(&k.Enter, &k.Tab, &k.Down, &k.Prev, &k.Cycle, &k.Cancel)
+		return k
+	}
+	k.Yes.SetEnabled(false)
+	k.No.SetEnabled(false)
+	n := len(f.fields)
+	k.Tab = on(k.Tab, n > 1 || (n == 1 && f.fields[0].kind == fieldPath))
+	k.Down = on(k.Down, n > 1)
+	k.Prev = on(k.Prev, n > 1)
+	if n == 0 || f.focus == n-1 {
+		k.Enter = said(k.Enter, "submit")
+	}
+	k.Cycle = on(k.Cycle, n > 0 && f.fields[f.focus].kind == fieldChoice)
+	if n > 0 && f.fields[f.focus].kind == fieldPath {
+		k.Tab = said(k.Tab, "complete path")
+	}
+	return k
+}
+
+// helpName shows a set of keys the way help does: "y/Y/enter" becomes
+// "y/enter".
+func helpName(keys []string) string {
+	var out []string
+	for _, k := range keys {
+		if len(k) == 1 && k != strings.ToLower(k) && slices.Contains(keys, strings.ToLower(k)) {
+			continue
+		}
+		out = append(out, k)
+	}
+	return strings.Join(out, "/")
+}
+
+func (f *form) keySet() keySet {
+	k := f.keys()
+	return keySet{
+		short: []key.Binding{k.Yes, k.No, k.Enter, k.Cycle, k.Cancel, k.Tab, k.Prev},
+		full:  [][]key.Binding{{k.Yes, k.No, k.Enter, k.Tab, k.Down, k.Prev, k.Cycle, k.Cancel}},
+	}
+}
+
 func (f *form) update(msg tea.Msg) (done bool, cmd tea.Cmd) {
 	switch msg := msg.(type) {
 	case completionFoundMsg:
@@ -203,49 +279,42 @@ func (f *form) update(msg tea.Msg) (done bool, cmd tea.Cmd) {
 		}
 		return false, nil
 	case tea.KeyPressMsg:
-		k := msg.String()
-		if f.confirm {
-			switch k {
-			case "y", "Y", "enter":
-				return f.doSubmit()
-			case "n", "N", "esc", "q":
-				return true, f.doCancel()
-			}
-			return false, nil
-		}
-		switch k {
-		case "esc":
+		k := f.keys()
+		switch {
+		case key.Matches(msg, k.Yes):
+			return f.doSubmit()
+		case key.Matches(msg, k.No), key.Matches(msg, k.Cancel):
 			return true, f.doCancel()
-		case "enter":
+		case f.confirm:
+			return false, nil
+		case key.Matches(msg, k.Enter):
 			if f.focus < len(f.fields)-1 {
 				return false, f.focusField(f.focus + 1)
 			}
 			return f.doSubmit()
-		case "tab":
-			if len(f.fields) > 0 && f.fields[f.focus].kind == fieldPath {
-				fl := &f.fields[f.focus]
+		case key.Matches(msg, k.Tab):
+			if fl := &f.fields[f.focus]; fl.kind == fieldPath {
 				return false, completePathCmd(f.id, f.focus, fl.input.Value())
 			}
 			return false, f.focusField(f.focus + 1)
-		case "down":
+		case key.Matches(msg, k.Down):
 			return false, f.focusField(f.focus + 1)
-		case "shift+tab", "up":
+		case key.Matches(msg, k.Prev):
 			return false, f.focusField(f.focus - 1)
-		}
-		if len(f.fields) == 0 {
-			return false, nil
-		}
-		fl := &f.fields[f.focus]
-		if fl.kind == fieldChoice {
-			switch k {
-			case "left", "h":
+		case key.Matches(msg, k.Cycle):
+			fl := &f.fields[f.focus]
+			if msg.String() == "left" || msg.String() == "h" {
 				fl.choice = (fl.choice + len(fl.choices) - 1) % len(fl.choices)
-			case "right", "l", "space":
+			} else {
 				fl.choice = (fl.choice + 1) % len(fl.choices)
 			}
 			return false, nil
 		}
+		if len(f.fields) == 0 || f.fields[f.focus].kind == fieldChoice {
+			return false, nil
+		}
 		var c tea.Cmd
+		fl := &f.fields[f.focus]
 		fl.input, c = fl.input.Update(msg)
 		return false, c
 	case tea.PasteMsg:
@@ -282,45 +351,97 @@ func (f *form) doCancel() tea.Cmd {
 	return nil
 }
 
-func (f *form) view(st *styles, width int) string {
-	w := min(max(width-4, 20), 76)
-	var b strings.Builder
-	b.WriteString(st.title.Render(cut(f.title, w)))
-	b.WriteString("\n")
+// view draws the form in at most width×height cells. A form taller than
+// that scrolls so the field in focus shows, with a marker on each side
+// that has more (a 40×12 terminal still shows every field in turn).
+func (f *form) view(st *styles, width, height int) string {
+	w := min(max(width, 16), 76)
+	lines := []string{st.title.Render(cut(f.title, w))}
 	for _, l := range f.lines {
-		for _, wl := range wrapLines(l, w) {
-			b.WriteString(wl + "\n")
-		}
+		lines = append(lines, wrapLines(l, w)...)
 	}
 	labelW := 0
 	for _, fl := range f.fields {
 		labelW = max(labelW, len(fl.label))
 	}
+	labelW = min(labelW, w/3)
+	focusLine := len(lines) - 1
 	for i := range f.fields {
 		fl := &f.fields[i]
 		pointer := "  "
 		if i == f.focus {
 			pointer = st.focus.Render("> ")
+			focusLine = len(lines)
 		}
 		label := st.label.Render(fit(fl.label, labelW))
 		var val string
 		if fl.kind == fieldChoice {
-			val = "◂ " + fl.value() + " ▸"
+			val = cut("◂ "+fl.value()+" ▸", max(w-labelW-4, 4))
 		} else {
-			fl.input.SetWidth(max(w-labelW-4, 8))
+			if st.plain && fl.input.Placeholder != "" && !strings.HasPrefix(fl.input.Placeholder, "‹") {
+				fl.input.Placeholder = placeholder(st, fl.input.Placeholder)
+			}
+			themeInput(&fl.input, st) // forms are made without the styles
+			fl.input.SetWidth(max(w-labelW-5, 4))
 			val = fl.input.View()
 		}
-		b.WriteString(pointer + label + "  " + val + "\n")
+		lines = append(lines, pointer+label+"  "+val)
 	}
 	if f.err != "" {
-		b.WriteString(st.errLine.Render(cut(f.err, w)) + "\n")
+		for _, l := range wrapLines(f.err, w) {
+			lines = append(lines, st.errLine.Render(l))
+		}
+		if f.confirm || len(f.fields) == 0 {
+			focusLine = len(lines) - 1
+		}
 	}
 	if f.confirm {
-		b.WriteString(st.dim.Render("y/enter confirm · n/esc cancel"))
-	} else {
-		b.WriteString(st.dim.Render("enter next/submit · tab next · esc cancel"))
+		lines = append(lines, st.dim.Render(cut(helpName(f.keys().Yes.Keys())+" confirm · "+helpName(f.keys().No.Keys())+" cancel", w)))
+		focusLine = len(lines) - 1
 	}
-	return b.String()
+	return strings.Join(windowLines(st, lines, focusLine, focusLine, height), "\n")
+}
+
+// windowStart is the first of n lines a window of h shows so that lines
+// top to bottom are in view with a line of context, clear of the markers;
+// a block taller than the window shows its first lines.
+func windowStart(n, top, bottom, h int) int {
+	if h <= 0 || n <= h {
+		return 0
+	}
+	if h < 3 {
+		return min(max(top-h+1, 0), n-h)
+	}
+	bottom = min(max(bottom, top), top+h-3)
+	lo := 0
+	if bottom+2 > h {
+		lo = min(bottom+2-h, n-h)
+	}
+	if lo > 0 && lo >= top {
+		lo = max(top-1, 0)
+	}
+	return lo
+}
+
+// windowLines shows at most h of lines, keeping lines top to bottom (the
+// field in focus) in view, and saying on the first and last line shown
+// when more lies above or below.
+func windowLines(st *styles, lines []string, top, bottom, h int) []string {
+	if h <= 0 || len(lines) <= h {
+		return lines
+	}
+	lo := windowStart(len(lines), top, bottom, h)
+	if h < 3 {
+		return lines[lo : lo+h]
+	}
+	out := append([]string(nil), lines[lo:lo+h]...)
+	if lo > 0 {
+		out[0] = st.dim.Render(fmt.Sprintf("↑ %d more above", lo+1))
+	}
+	if below := len(lines) - (lo + h); below > 0 {
+		out[h-1] = st.dim.Render(fmt.Sprintf("↓ %d more below", below+1))
+	}
+	return out
 }
 
 // wrapLines wraps plain text to w cells, keeping existing line breaks and

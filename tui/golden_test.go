@@ -15,7 +15,7 @@ import (
 	"github.com/mtlswb/mtlswb/workspace"
 )
 
-var goldenSizes = []struct{ w, h int }{{80, 24}, {120, 40}}
+var goldenSizes = []struct{ w, h int }{{80, 24}, {120, 40}, {200, 60}}
 
 // addTestHistory stores two attempts with fixed times, as the composer would.
 func addTestHistory(t *testing.T, s *workspace.Store) {
@@ -42,7 +42,7 @@ func addTestHistory(t *testing.T, s *workspace.Store) {
 	}
 }
 
-// TestGoldenScreens renders every screen at 80x24 and 120x40 against a real
+// TestGoldenScreens renders every screen at 80x24, 120x40 and 200x60 against a real
 // workspace and compares the ANSI-stripped frame with testdata.
 func TestGoldenScreens(t *testing.T) {
 	ws := newTestWorkspace(t, true)

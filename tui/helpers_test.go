@@ -143,6 +143,12 @@ func newTestModel(t testing.TB, path string, engine func(context.Context, tlseng
 // in a real program; the deadline guards against a command that never ends.
 func drive(t testing.TB, m *model, cmd tea.Cmd) {
 	t.Helper()
+	driveQuit(t, m, cmd)
+}
+
+// driveQuit is drive, and says whether a command asked to quit.
+func driveQuit(t testing.TB, m *model, cmd tea.Cmd) (quit bool) {
+	t.Helper()
 	ch := make(chan tea.Msg, 64)
 	pending := 0
 	run := func(c tea.Cmd) {
@@ -159,7 +165,9 @@ func drive(t testing.TB, m *model, cmd tea.Cmd) {
 		case msg := <-ch:
 			pending--
 			switch msg := msg.(type) {
-			case nil, tea.QuitMsg:
+			case nil:
+			case tea.QuitMsg:
+				quit = true
 			case tea.BatchMsg:
 				for _, c := range msg {
 					run(c)
@@ -172,6 +180,7 @@ func drive(t testing.TB, m *model, cmd tea.Cmd) {
 			t.Fatalf("commands still running after 20s")
 		}
 	}
+	return quit
 }
 
 // start sizes m, runs Init and everything it loads.
@@ -183,30 +192,11 @@ func start(t testing.TB, m *model, w, h int) {
 
 // keyMsg builds the key press a terminal would send for a key name.
 func keyMsg(k string) tea.KeyPressMsg {
-	named := map[string]tea.KeyPressMsg{
-		"enter":     {Code: tea.KeyEnter},
-		"esc":       {Code: tea.KeyEscape},
-		"tab":       {Code: tea.KeyTab},
-		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift},
-		"up":        {Code: tea.KeyUp},
-		"down":      {Code: tea.KeyDown},
-		"left":      {Code: tea.KeyLeft},
-		"right":     {Code: tea.KeyRight},
-		"space":     {Code: tea.KeySpace, Text: " "},
-		"backspace": {Code: tea.KeyBackspace},
-		"pgdown":    {Code: tea.KeyPgDown},
-	}
-	if km, ok := named[k]; ok {
-		return km
-	}
-	if strings.HasPrefix(k, "ctrl+") && len(k) == 6 {
-		return tea.KeyPressMsg{Code: rune(k[5]), Mod: tea.ModCtrl}
-	}
-	r := []rune(k)
-	if len(r) != 1 {
+	km := keyPress(k)
+	if km.Code == 0 {
 		panic("keyMsg: unknown key " + k)
 	}
-	return tea.KeyPressMsg{Code: r[0], Text: k}
+	return km
 }
 
 // press sends keys one by one, running what each one starts.

@@ -6,11 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
@@ -18,35 +16,74 @@ import (
 
 type historyKeys struct {
 	listKeys
-	Filter, Open, Pane, Resend, Edit key.Binding
-	Mark, Compare, Delete            key.Binding
+	Filter, Clear, Open, Pane, Resend, Edit key.Binding
+	Mark, Compare, Delete                   key.Binding
+	FilterApply, FilterCancel               key.Binding
 }
 
 func newHistoryKeys() historyKeys {
 	return historyKeys{
-		listKeys: newListKeys(),
-		Filter:   filterKey(),
-		Open:     bind("enter", "open/load"),
-		Pane:     paneKey("history/saved"),
-		Resend:   resendKey(),
-		Edit:     editKey(),
-		Mark:     bind("m", "mark to compare"),
-		Compare:  bind("=", "compare with marked"),
-		Delete:   bind("d", "delete saved"),
+		listKeys:     newListKeys(),
+		Filter:       filterKey(),
+		Clear:        bind("esc", "clear filter"),
+		Open:         bind("enter", "open"),
+		Pane:         paneKey("history/saved"),
+		Resend:       resendKey(),
+		Edit:         editKey(),
+		Mark:         bind("m", "mark to compare"),
+		Compare:      bind("=", "compare with marked"),
+		Delete:       bind("d", "delete saved"),
+		FilterApply:  bind("enter", "keep filter"),
+		FilterCancel: bind("esc", "clear filter"),
 	}
 }
 
-func (k historyKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Filter, k.Open, k.Pane, k.Resend, k.Mark, k.Compare}
+// keysNow are the bindings of the pane in focus, or of the filter typed.
+func (s *historyScreen) keysNow() historyKeys {
+	k := s.km
+	if s.filtering {
+		k.listKeys = k.listKeys.off()
+		disable(&k.Filter, &k.Clear, &k.Open, &k.Pane, &k.Resend, &k.Edit, &k.Mark, &k.Compare, &k.Delete)
+		return k
+	}
+	k.FilterApply.SetEnabled(false)
+	k.FilterCancel.SetEnabled(false)
+	l := s.cur()
+	sel := l.selected() != nil
+	k.Clear = on(k.Clear, l.filter != "")
+	for _, b := range []*key.Binding{&k.Open, &k.Resend, &k.Edit} {
+		*b = on(*b, sel)
+	}
+	if s.pane == paneSaved {
+		k.Open = said(k.Open, "load in composer")
+		k.Mark.SetEnabled(false)
+		k.Compare.SetEnabled(false)
+		k.Delete = on(k.Delete, sel)
+		return k
+	}
+	k.Open = said(k.Open, "inspect")
+	k.Delete.SetEnabled(false)
+	k.Mark = on(k.Mark, sel)
+	k.Compare = on(k.Compare, sel)
+	return k
 }
 
-func (k historyKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		k.listKeys.help(),
-		{k.Filter, k.Open, k.Pane, k.Resend, k.Edit},
-		{k.Mark, k.Compare, k.Delete},
+func (s *historyScreen) keys() keySet {
+	k := s.keysNow()
+	if s.filtering {
+		return flat([]key.Binding{k.FilterApply, k.FilterCancel}...)
+	}
+	return keySet{
+		short: []key.Binding{k.Open, k.Resend, k.Pane, k.Filter, k.Edit, k.Mark, k.Compare, k.Delete},
+		full: [][]key.Binding{
+			k.listKeys.help(),
+			{k.Filter, k.Clear, k.Open, k.Pane, k.Resend, k.Edit},
+			{k.Mark, k.Compare, k.Delete},
+		},
 	}
 }
+
+func (s *historyScreen) commands() []command { return nil }
 
 type histPane int
 
@@ -58,7 +95,7 @@ const (
 // historyScreen lists past attempts and the saved collection.
 type historyScreen struct {
 	sh     *shared
-	keys   historyKeys
+	km     historyKeys
 	pane   histPane
 	hist   winList
 	saved  winList
@@ -73,23 +110,37 @@ type historyScreen struct {
 }
 
 func newHistoryScreen(sh *shared) *historyScreen {
-	s := &historyScreen{sh: sh, keys: newHistoryKeys(), byID: map[uint64]workspace.HistoryEntry{}, specs: map[string]workspace.SavedRequest{}}
+	s := &historyScreen{sh: sh, km: newHistoryKeys(), byID: map[uint64]workspace.HistoryEntry{}, specs: map[string]workspace.SavedRequest{}}
+	// Attempts newest first; at 80 columns the time goes first, then the
+	// identity; the result and the request always show.
+	s.hist.cols = []column{
+		{title: "#", min: 3, right: true},
+		{title: "When (UTC)", min: 14, drop: 2},
+		{title: "Result", min: 10},
+		{title: "Identity", min: 6, drop: 1},
+		{title: "Request", min: 12, flex: true},
+	}
+	s.hist.sortDesc = true
+	s.saved.cols = []column{
+		{title: "Name", min: 8},
+		{title: "Request", min: 12, flex: true},
+		{title: "Identity", min: 6, drop: 1},
+	}
 	s.hist.empty = "no attempts yet: send a request from the composer (3)"
 	s.saved.empty = "no saved requests: save one from the composer with ctrl+o"
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
-	steadyInput(&s.filter)
+	themeInput(&s.filter, &sh.styles)
 	return s
 }
 
-func (s *historyScreen) help() help.KeyMap { return s.keys }
-func (s *historyScreen) typing() bool      { return s.filtering }
-func (s *historyScreen) restyle()          {}
+func (s *historyScreen) typing() bool { return s.filtering }
+func (s *historyScreen) restyle()     { themeInput(&s.filter, &s.sh.styles) }
 
 func (s *historyScreen) setSize(w, h int) {
 	s.w, s.h = w, h
-	s.hist.setSize(w, h-3)
-	s.saved.setSize(w, h-3)
+	s.hist.setSize(w, h-2)
+	s.saved.setSize(w, h-2)
 }
 
 func (s *historyScreen) cur() *winList {
@@ -118,9 +169,9 @@ func (s *historyScreen) setHistory(entries []workspace.HistoryEntry) {
 		if ident == "" {
 			ident = "-"
 		}
-		text := fmt.Sprintf("#%-4d %s  %s  %s  %s %s", e.ID, e.At.UTC().Format("01-02 15:04:05"), padCol(outcome, 24),
-			padCol(safetext.Line(ident), 12), safetext.Line(e.Method), safetext.Line(e.URL))
-		rows[i] = row{key: strconv.FormatUint(e.ID, 10), text: text, hay: strings.ToLower(text)}
+		cells := []string{"#" + strconv.FormatUint(e.ID, 10), e.At.UTC().Format("01-02 15:04:05"), outcome,
+			safetext.Line(ident), safetext.Line(e.Method) + " " + safetext.Line(e.URL)}
+		rows[i] = row{key: strconv.FormatUint(e.ID, 10), cells: cells, hay: strings.ToLower(strings.Join(cells, " "))}
 		if e.ID == s.marked {
 			rows[i].mark = "*"
 		}
@@ -140,7 +191,7 @@ func (s *historyScreen) setSaved(saved []workspace.SavedRequest) {
 	for i, r := range saved {
 		s.specs[r.Name] = r
 		var sp workspace.RequestSpec
-		desc := "(unreadable spec)"
+		desc, ident := "(unreadable spec)", ""
 		if json.Unmarshal(r.Spec, &sp) == nil {
 			m := sp.Method
 			if sp.Probe {
@@ -150,12 +201,10 @@ func (s *historyScreen) setSaved(saved []workspace.SavedRequest) {
 				m = "GET"
 			}
 			desc = m + " " + sp.URL
-			if sp.Identity != "" {
-				desc += "  as " + sp.Identity
-			}
+			ident = sp.Identity
 		}
-		text := padCol(safetext.Line(r.Name), 24) + "  " + safetext.Line(desc)
-		rows[i] = row{key: r.Name, text: text, hay: strings.ToLower(text)}
+		cells := []string{safetext.Line(r.Name), safetext.Line(desc), safetext.Line(ident)}
+		rows[i] = row{key: r.Name, cells: cells, hay: strings.ToLower(strings.Join(cells, " "))}
 	}
 	s.saved.setRows(rows)
 }
@@ -180,13 +229,14 @@ func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	l := s.cur()
+	k := s.keysNow()
 	if s.filtering {
-		switch km.String() {
-		case "enter":
+		switch {
+		case key.Matches(km, k.FilterApply):
 			s.filtering = false
 			s.filter.Blur()
 			return nil
-		case "esc":
+		case key.Matches(km, k.FilterCancel):
 			s.filtering = false
 			s.filter.Blur()
 			s.filter.SetValue("")
@@ -198,7 +248,6 @@ func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
 		l.setFilter(s.filter.Value())
 		return c
 	}
-	k := s.keys
 	switch {
 	case k.navigate(l, km):
 	case key.Matches(km, k.Pane):
@@ -212,7 +261,7 @@ func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
 		s.filtering = true
 		s.filter.SetValue(l.filter)
 		return s.filter.Focus()
-	case km.String() == "esc" && l.filter != "":
+	case key.Matches(km, k.Clear):
 		l.setFilter("")
 		s.filter.SetValue("")
 	case s.pane == paneSaved:
@@ -224,7 +273,7 @@ func (s *historyScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *historyScreen) historyKey(km tea.KeyPressMsg) tea.Cmd {
-	k := s.keys
+	k := s.keysNow()
 	id, ok := s.selectedID()
 	if !ok {
 		return nil
@@ -270,7 +319,7 @@ func (s *historyScreen) remark() {
 }
 
 func (s *historyScreen) savedKey(km tea.KeyPressMsg) tea.Cmd {
-	k := s.keys
+	k := s.keysNow()
 	r := s.saved.selected()
 	if r == nil {
 		return nil
@@ -286,9 +335,9 @@ func (s *historyScreen) savedKey(km tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(km, k.Open), key.Matches(km, k.Edit):
-		return func() tea.Msg { return loadSpecMsg{spec: spec} }
+		return func() tea.Msg { return loadSpecMsg{spec: spec, name: saved.Name} }
 	case key.Matches(km, k.Resend):
-		return func() tea.Msg { return resendMsg{spec: spec} }
+		return func() tea.Msg { return resendMsg{spec: spec, name: saved.Name} }
 	case key.Matches(km, k.Delete):
 		f := newForm("Delete saved request "+safetext.Line(saved.Name)+"?", "The history of its attempts stays.")
 		f.confirm = true
@@ -343,7 +392,7 @@ func compareCmd(s *workspace.Store, marked, other uint64) tea.Cmd {
 func (s *historyScreen) view() string {
 	st := &s.sh.styles
 	tab := func(name string, p histPane, n int) string {
-		label := fmt.Sprintf(" %s (%d) ", name, n)
+		label := fmtPaneTab(name, n)
 		if s.pane == p {
 			label = "[" + strings.TrimSpace(label) + "]"
 			return st.tabActive.Render(label)
@@ -365,5 +414,8 @@ func (s *historyScreen) view() string {
 	default:
 		foot = st.dim.Render(cut(l.position(), s.w))
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, cut(head, s.w), "", l.view(st, true), foot)
+	return cut(head, s.w) + "\n" + l.view(st, true) + "\n" + foot
 }
+
+// fmtPaneTab is a pane's tab label, as wide as when it is the active one.
+func fmtPaneTab(name string, n int) string { return fmt.Sprintf(" %s (%d) ", name, n) }

@@ -3,11 +3,9 @@ package tui
 import (
 	"strings"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
@@ -19,9 +17,18 @@ type (
 		report tlsengine.Report
 		spec   workspace.RequestSpec
 	}
-	compareMsg  struct{ a, b attempt }
-	loadSpecMsg struct{ spec workspace.RequestSpec }
-	resendMsg   struct{ spec workspace.RequestSpec }
+	compareMsg struct{ a, b attempt }
+	// loadSpecMsg and resendMsg carry a request to the composer; name is
+	// the saved request it came from ("" for history and results), so a
+	// save offers that name.
+	loadSpecMsg struct {
+		spec workspace.RequestSpec
+		name string
+	}
+	resendMsg struct {
+		spec workspace.RequestSpec
+		name string
+	}
 )
 
 // attempt is one decoded history entry.
@@ -45,7 +52,8 @@ const (
 var tabNames = []string{"Verdict", "Timing", "Handshake", "Server chain", "Response"}
 
 type inspectorKeys struct {
-	NextTab, PrevTab, Up, Down, PageUp, PageDown, Resend, Edit, Back key.Binding
+	NextTab, PrevTab, Up, Down, PageUp, PageDown, Top, Bottom, Resend, Edit key.Binding
+	Search, NextMatch, PrevMatch, ClearSearch, SearchApply, SearchCancel    key.Binding
 	// ResendTLS12 sends again with TLS 1.2 at most: Apache asks for a
 	// per-directory certificate by post-handshake auth under TLS 1.3, which
 	// Go cannot answer, and by renegotiation under TLS 1.2, which it can.
@@ -54,55 +62,107 @@ type inspectorKeys struct {
 
 func newInspectorKeys() inspectorKeys {
 	return inspectorKeys{
-		NextTab:  bindKeys("tab/→", "next tab", "tab", "right", "l"),
-		PrevTab:  bindKeys("shift+tab/←", "previous tab", "shift+tab", "left", "h"),
+		NextTab:  bindKeys("tab/→/l", "next tab", "tab", "right", "l"),
+		PrevTab:  bindKeys("shift+tab/←/h", "previous tab", "shift+tab", "left", "h"),
 		Up:       upKey("scroll up"),
 		Down:     downKey("scroll down"),
 		PageUp:   pageUpKey(),
 		PageDown: pageDownKey(),
+		Top:      bindKeys("g/home", "top", "home", "g"),
+		Bottom:   bindKeys("G/end", "bottom", "end", "G"),
 		Resend:   resendKey(),
 		Edit:     editKey(),
-		Back:     backKey(),
+
+		Search:       bind("/", "search"),
+		NextMatch:    bind("n", "next match"),
+		PrevMatch:    bind("N", "previous match"),
+		ClearSearch:  bind("esc", "clear search"),
+		SearchApply:  bind("enter", "search"),
+		SearchCancel: bind("esc", "cancel search"),
 
 		ResendTLS12: bind("ctrl+t", "send again with TLS 1.2 at most"),
 	}
 }
 
-func (k inspectorKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextTab, k.Down, k.Resend, k.Edit, k.Back}
+// keysNow: a comparison has no tabs and nothing to send again.
+func (s *inspectorScreen) keysNow() inspectorKeys {
+	k := s.km
+	if s.searching {
+		disable(&k.NextTab, &k.PrevTab, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom,
+			&k.Resend, &k.ResendTLS12, &k.Edit, &k.Search, &k.NextMatch, &k.PrevMatch, &k.ClearSearch)
+		return k
+	}
+	k.SearchApply.SetEnabled(false)
+	k.SearchCancel.SetEnabled(false)
+	single := s.report != nil && s.cmp == nil
+	for _, b := range []*key.Binding{&k.NextTab, &k.PrevTab, &k.Resend, &k.Edit, &k.Search} {
+		*b = on(*b, single)
+	}
+	k.ResendTLS12 = on(k.ResendTLS12, single && tls12Helps(s.report))
+	k.NextMatch = on(k.NextMatch, len(s.matches) > 1)
+	k.PrevMatch = on(k.PrevMatch, len(s.matches) > 1)
+	k.ClearSearch = on(k.ClearSearch, s.query != "")
+	return k
 }
 
-func (k inspectorKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown}, {k.Resend, k.ResendTLS12, k.Edit, k.Back}}
+func (s *inspectorScreen) keys() keySet {
+	k := s.keysNow()
+	if s.searching {
+		return flat([]key.Binding{k.SearchApply, k.SearchCancel}...)
+	}
+	return keySet{
+		short: []key.Binding{k.NextTab, k.Down, k.Up, k.Search, k.NextMatch, k.ClearSearch, k.Resend, k.ResendTLS12, k.Edit},
+		full: [][]key.Binding{
+			{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{k.Search, k.NextMatch, k.PrevMatch, k.ClearSearch},
+			{k.Resend, k.ResendTLS12, k.Edit},
+		},
+	}
 }
+
+func (s *inspectorScreen) commands() []command { return nil }
 
 // inspectorScreen shows one attempt in tabs, or two attempts side by side.
 type inspectorScreen struct {
 	sh     *shared
-	keys   inspectorKeys
+	km     inspectorKeys
 	report *tlsengine.Report
 	spec   workspace.RequestSpec
 	live   bool // the body is in memory (not a history entry)
 	tab    inspTab
 	cmp    *[2]attempt
-	vp     viewport.Model
-	w, h   int
+	vp     pane
+
+	// Search: query is what was searched, matches the lines holding it,
+	// at is the match shown.
+	searching bool
+	search    textinput.Model
+	query     string
+	matches   []int
+	at        int
+	w, h      int
 }
 
 func newInspectorScreen(sh *shared) *inspectorScreen {
-	return &inspectorScreen{sh: sh, keys: newInspectorKeys(), vp: viewport.New()}
+	s := &inspectorScreen{sh: sh, km: newInspectorKeys(), vp: newPane()}
+	s.search = textinput.New()
+	s.search.Prompt = "/ "
+	s.search.Placeholder = placeholder(&sh.styles, "search this tab")
+	themeInput(&s.search, &sh.styles)
+	return s
 }
 
-func (s *inspectorScreen) help() help.KeyMap  { return s.keys }
-func (s *inspectorScreen) typing() bool       { return false }
-func (s *inspectorScreen) hasReport() bool    { return s.report != nil || s.cmp != nil }
-func (s *inspectorScreen) capturesBack() bool { return false }
-func (s *inspectorScreen) restyle()           { s.render() }
+func (s *inspectorScreen) typing() bool    { return s.searching }
+func (s *inspectorScreen) hasReport() bool { return s.report != nil || s.cmp != nil }
+func (s *inspectorScreen) restyle() {
+	themeInput(&s.search, &s.sh.styles)
+	s.render()
+}
 
 func (s *inspectorScreen) setSize(w, h int) {
 	s.w, s.h = w, h
 	s.vp.SetWidth(w)
-	s.vp.SetHeight(max(h-2, 1))
+	s.vp.SetHeight(max(h-3, 1)) // tabs, target, and the scroll or search line
 	s.render()
 }
 
@@ -110,6 +170,7 @@ func (s *inspectorScreen) setSize(w, h int) {
 // the response.
 func (s *inspectorScreen) setReport(r tlsengine.Report, spec workspace.RequestSpec, live bool) {
 	s.report, s.spec, s.live, s.cmp = &r, spec, live, nil
+	s.query, s.searching = "", false
 	s.tab = tabVerdict
 	if r.OK && r.HTTP != nil {
 		s.tab = tabResponse
@@ -120,6 +181,7 @@ func (s *inspectorScreen) setReport(r tlsengine.Report, spec workspace.RequestSp
 
 func (s *inspectorScreen) setCompare(a, b attempt) {
 	s.cmp = &[2]attempt{a, b}
+	s.query, s.searching = "", false
 	s.render()
 	s.vp.GotoTop()
 }
@@ -127,18 +189,40 @@ func (s *inspectorScreen) setCompare(a, b attempt) {
 func (s *inspectorScreen) update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
+		if s.searching {
+			var c tea.Cmd
+			s.search, c = s.search.Update(msg)
+			return c
+		}
 		return nil
 	}
-	k := s.keys
+	k := s.keysNow()
+	if s.searching {
+		return s.updateSearch(km, k)
+	}
 	switch {
-	case key.Matches(km, k.NextTab) && s.cmp == nil:
+	case key.Matches(km, k.NextTab):
 		s.tab = (s.tab + 1) % tabCount
 		s.render()
 		s.vp.GotoTop()
-	case key.Matches(km, k.PrevTab) && s.cmp == nil:
+		s.firstMatch()
+	case key.Matches(km, k.PrevTab):
 		s.tab = (s.tab + tabCount - 1) % tabCount
 		s.render()
 		s.vp.GotoTop()
+		s.firstMatch()
+	case key.Matches(km, k.Search):
+		s.searching = true
+		s.search.SetValue(s.query)
+		s.search.CursorEnd()
+		return s.search.Focus()
+	case key.Matches(km, k.NextMatch):
+		s.jump(1)
+	case key.Matches(km, k.PrevMatch):
+		s.jump(-1)
+	case key.Matches(km, k.ClearSearch):
+		s.query = ""
+		s.render()
 	case key.Matches(km, k.Up):
 		s.vp.ScrollUp(1)
 	case key.Matches(km, k.Down):
@@ -147,14 +231,18 @@ func (s *inspectorScreen) update(msg tea.Msg) tea.Cmd {
 		s.vp.PageUp()
 	case key.Matches(km, k.PageDown):
 		s.vp.PageDown()
-	case key.Matches(km, k.Resend) && s.report != nil && s.cmp == nil:
+	case key.Matches(km, k.Top):
+		s.vp.GotoTop()
+	case key.Matches(km, k.Bottom):
+		s.vp.GotoBottom()
+	case key.Matches(km, k.Resend):
 		spec := s.spec
 		return func() tea.Msg { return resendMsg{spec: spec} }
-	case key.Matches(km, k.ResendTLS12) && s.report != nil && s.cmp == nil && tls12Helps(s.report):
+	case key.Matches(km, k.ResendTLS12):
 		spec := s.spec
 		spec.TLSMax = "1.2"
 		return func() tea.Msg { return resendMsg{spec: spec} }
-	case key.Matches(km, k.Edit) && s.report != nil && s.cmp == nil:
+	case key.Matches(km, k.Edit):
 		spec := s.spec
 		return func() tea.Msg { return loadSpecMsg{spec: spec} }
 	}
@@ -169,14 +257,14 @@ func (s *inspectorScreen) render() {
 	case s.cmp != nil:
 		s.vp.SetContent(renderCompare(&s.sh.styles, s.cmp[0], s.cmp[1], s.w))
 	case s.report != nil:
-		s.vp.SetContent(s.renderTab())
+		s.vp.SetContent(s.highlight(s.renderTab()))
 	}
 }
 
 func (s *inspectorScreen) view() string {
 	st := &s.sh.styles
 	if s.cmp != nil {
-		return st.title.Render("Compare two attempts") + "\n\n" + s.vp.View()
+		return st.title.Render("Compare two attempts") + "\n" + s.vp.View() + "\n" + st.dim.Render(cut(scrollNote(&s.vp.Model), s.w))
 	}
 	if s.report == nil {
 		return st.dim.Render("no result yet: compose a request (3) and send it with ctrl+s")
@@ -197,7 +285,7 @@ func (s *inspectorScreen) view() string {
 	if s.report.Request.Probe {
 		target = "probe " + target
 	}
-	return cut(head, s.w) + "\n" + st.dim.Render(cut(target, s.w)) + "\n" + s.vp.View()
+	return cut(head, s.w) + "\n" + st.dim.Render(cut(target, s.w)) + "\n" + s.vp.View() + "\n" + s.footLine()
 }
 
 func (s *inspectorScreen) renderTab() string {
@@ -208,7 +296,7 @@ func (s *inspectorScreen) renderTab() string {
 	case tabVerdict:
 		return renderVerdict(st, r, w)
 	case tabTiming:
-		return renderTiming(st, r.Timing, w)
+		return renderTiming(st, r, w)
 	case tabHandshake:
 		return renderHandshake(st, r, w)
 	case tabChain:
@@ -223,7 +311,7 @@ func (s *inspectorScreen) renderTab() string {
 func padLines(s string, w int) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		if lw := lipgloss.Width(l); lw < w {
+		if lw := textWidth(l); lw < w {
 			lines[i] = l + strings.Repeat(" ", w-lw)
 		}
 	}

@@ -109,30 +109,54 @@ func writeBullets(b *strings.Builder, items []string, w int) {
 	}
 }
 
+// phaseOrder ranks the phases an attempt goes through; a protocol's
+// plaintext preamble (STARTTLS) comes between the connection and TLS, so
+// it counts as the connect phase here.
+var phaseOrder = map[tlsengine.Phase]int{
+	tlsengine.PhaseSetup: 0, tlsengine.PhaseDNS: 1, tlsengine.PhaseConnect: 2, tlsengine.PhasePreamble: 2,
+	tlsengine.PhaseHandshake: 3, tlsengine.PhaseRequest: 4, tlsengine.PhaseResponse: 5,
+}
+
 // renderTiming draws a waterfall like httpstat: each phase starts where the
-// previous one ended.
-func renderTiming(st *styles, t tlsengine.Timing, w int) string {
-	phases := []struct {
+// previous one ended. A phase the attempt never reached shows "—", never a
+// time: a handshake that failed has no transfer.
+func renderTiming(st *styles, r *tlsengine.Report, w int) string {
+	t := r.Timing
+	reached := 5
+	if r.Failure != nil {
+		reached = phaseOrder[r.Failure.Phase]
+	}
+	if r.Request.Probe {
+		reached = min(reached, 3)
+	}
+	type phase struct {
 		name string
 		ms   float64
-	}{{"DNS lookup", t.DNSMs}, {"TCP connect", t.ConnectMs}, {"TLS handshake", t.TLSMs}, {"Request sent", t.RequestSentMs}, {"Server wait", t.TTFBMs}}
+		ran  bool
+	}
+	ran := func(ms float64, p int) bool { return ms > 0 || p <= reached }
+	phases := []phase{
+		{"DNS lookup", t.DNSMs, t.DNSMs > 0}, // an IP literal needs none
+		{"TCP connect", t.ConnectMs, ran(t.ConnectMs, 2)},
+		{"TLS handshake", t.TLSMs, ran(t.TLSMs, 3)},
+		{"Request sent", t.RequestSentMs, ran(t.RequestSentMs, 4)},
+		{"Server wait", t.TTFBMs, t.TTFBMs > 0 || r.HTTP != nil},
+	}
 	sum := 0.0
 	for _, p := range phases {
 		sum += p.ms
 	}
-	total := t.TotalMs
-	if total < sum {
-		total = sum
-	}
-	phases = append(phases, struct {
-		name string
-		ms   float64
-	}{"Transfer", total - sum})
+	total := max(t.TotalMs, sum)
+	phases = append(phases, phase{"Transfer", total - sum, r.HTTP != nil})
 	barW := max(w-28, 10)
 	var b strings.Builder
 	b.WriteString(st.title.Render("Timing") + st.dim.Render(fmt.Sprintf("  total %.1f ms", total)) + "\n\n")
 	off := 0.0
 	for i, p := range phases {
+		if !p.ran {
+			b.WriteString(fmt.Sprintf("%-14s %8s    ", p.name, "—") + st.dim.Render("did not run") + "\n")
+			continue
+		}
 		start, n := 0, 0
 		if total > 0 {
 			start = int(off / total * float64(barW))
@@ -294,13 +318,13 @@ func renderResponse(st *styles, r *tlsengine.Report, live bool, w int) string {
 		}
 	}
 	b.WriteString("\n")
-	b.WriteString(renderBody(h, live, w))
+	b.WriteString(renderBody(st, h, live, w))
 	return b.String()
 }
 
 // renderBody pretty-prints JSON, wraps text and dumps binary as hex. Every
 // form is sanitized: the body is the server's.
-func renderBody(h *tlsengine.HTTPInfo, live bool, w int) string {
+func renderBody(st *styles, h *tlsengine.HTTPInfo, live bool, w int) string {
 	body := h.Body
 	if !live || body == nil {
 		if h.BodyBinary {
@@ -314,7 +338,11 @@ func renderBody(h *tlsengine.HTTPInfo, live bool, w int) string {
 	if json.Valid(body) {
 		var out bytes.Buffer
 		if json.Indent(&out, body, "", "  ") == nil {
-			return strings.Join(wrapLines(safetext.Block(out.String()), w), "\n")
+			var lines []string
+			for _, l := range strings.Split(out.String(), "\n") {
+				lines = append(lines, wrapLines(colorJSON(st, safetext.Line(l)), w)...)
+			}
+			return strings.Join(lines, "\n")
 		}
 	}
 	if !h.BodyBinary && utf8.Valid(body) && !looksBinary(body) {
@@ -355,6 +383,52 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// colorJSON colours one line of indented JSON (already sanitized): keys,
+// strings, numbers and literals each in their style.
+func colorJSON(st *styles, line string) string {
+	if st.plain {
+		return line
+	}
+	var b strings.Builder
+	for i := 0; i < len(line); {
+		c := line[i]
+		switch {
+		case c == '"':
+			j := i + 1
+			for j < len(line) && line[j] != '"' {
+				if line[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(line))
+			style := st.jsonString
+			if k := strings.TrimLeft(line[j:], " "); strings.HasPrefix(k, ":") {
+				style = st.jsonKey
+			}
+			b.WriteString(style.Render(line[i:j]))
+			i = j
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i
+			for j < len(line) && strings.IndexByte("+-.eE0123456789", line[j]) >= 0 {
+				j++
+			}
+			b.WriteString(st.jsonNumber.Render(line[i:j]))
+			i = j
+		case strings.HasPrefix(line[i:], "true"), strings.HasPrefix(line[i:], "null"):
+			b.WriteString(st.jsonLiteral.Render(line[i : i+4]))
+			i += 4
+		case strings.HasPrefix(line[i:], "false"):
+			b.WriteString(st.jsonLiteral.Render(line[i : i+5]))
+			i += 5
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
 }
 
 // tls12Helps says whether sending again with TLS 1.2 at most can tell

@@ -3,20 +3,14 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
-	"github.com/mtlswb/mtlswb/tlsengine/pki"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
 )
@@ -29,45 +23,113 @@ const wideLayout = 100
 
 type keystoreKeys struct {
 	listKeys
-	Filter, Sort, Open, Pane, Back        key.Binding
-	Import, Issue, Rename, Delete, Export key.Binding
-	Copy, Token                           key.Binding
+	Filter, Sort, Open, Pane, Back, Clear        key.Binding
+	Import, Issue, NewCA, Rename, Delete, Export key.Binding
+	Copy, Token                                  key.Binding
+	FilterApply, FilterCancel, FilterToList      key.Binding
 }
 
 func newKeystoreKeys(kind workspace.Kind) keystoreKeys {
 	k := keystoreKeys{
-		listKeys: newListKeys(),
-		Filter:   filterKey(),
-		Sort:     bind("s", "sort name/expiry"),
-		Open:     bind("enter", "details"),
-		Pane:     paneKey("switch pane"),
-		Back:     backKey(),
-		Import:   bind("i", "import"),
-		Issue:    bind("+", "issue from CA"),
-		Rename:   bind("r", "rename"),
-		Delete:   bind("d", "delete"),
-		Export:   bind("e", "export"),
-		Copy:     bind("c", "copy fingerprint"),
-		Token:    bind("t", "check token (RFC 8705)"),
+		listKeys:     newListKeys(),
+		Filter:       filterKey(),
+		Sort:         bind("s", "sort name/expiry"),
+		Open:         bind("enter", "details"),
+		Pane:         paneKey("switch pane"),
+		Back:         said(backKey(), "back to the list"),
+		Clear:        bind("esc", "clear filter"),
+		Import:       bind("i", "import"),
+		Issue:        bind("+", "issue from CA"),
+		NewCA:        bind("N", "new CA"),
+		Rename:       bind("r", "rename"),
+		Delete:       bind("d", "delete"),
+		Export:       bind("e", "export"),
+		Copy:         bind("c", "copy fingerprint"),
+		Token:        bind("t", "check token (RFC 8705)"),
+		FilterApply:  bind("enter", "keep filter"),
+		FilterCancel: bind("esc", "clear filter"),
+		FilterToList: bindKeys("↑/↓", "to the list", "up", "down"),
 	}
 	if kind != workspace.KindCA {
 		k.Issue.SetEnabled(false)
+		k.NewCA.SetEnabled(false)
 	} else {
 		k.Token.SetEnabled(false)
 	}
 	return k
 }
 
-func (k keystoreKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Filter, k.Open, k.Import, k.Issue, k.Export, k.Delete, k.Copy}
+// keysNow are the bindings of the state the screen is in: typing a filter,
+// reading the detail pane, or moving in the list.
+func (s *keystoreScreen) keysNow() keystoreKeys {
+	k := s.km
+	sel := s.list.selected() != nil
+	filterKeys := []*key.Binding{&k.FilterApply, &k.FilterCancel, &k.FilterToList}
+	if s.filtering {
+		k.listKeys = k.listKeys.off()
+		disable(&k.Filter, &k.Sort, &k.Open, &k.Pane, &k.Back, &k.Clear, &k.Import, &k.Issue,
+			&k.NewCA, &k.Rename, &k.Delete, &k.Export, &k.Copy, &k.Token)
+		return k
+	}
+	for _, b := range filterKeys {
+		b.SetEnabled(false)
+	}
+	for _, b := range []*key.Binding{&k.Rename, &k.Delete, &k.Export, &k.Copy, &k.Token} {
+		*b = on(*b, b.Enabled() && sel)
+	}
+	k.Issue = on(k.Issue, k.Issue.Enabled() && sel)
+	if s.inDetail() {
+		k.listKeys = k.listKeys.scrolling()
+		k.Filter.SetEnabled(false)
+		k.Sort.SetEnabled(false)
+		k.Open.SetEnabled(false)
+		k.Clear.SetEnabled(false)
+		k.Pane = on(said(k.Pane, "to the list"), s.wide())
+		return k
+	}
+	k.Back.SetEnabled(false)
+	k.Open = on(k.Open, sel)
+	k.Pane = on(said(k.Pane, "to the details"), s.wide() && sel)
+	k.Clear = on(k.Clear, s.list.filter != "")
+	return k
 }
 
-func (k keystoreKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		k.listKeys.help(),
-		{k.Filter, k.Sort, k.Open, k.Pane, k.Back},
-		{k.Import, k.Issue, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
+// inDetail reports whether keys go to the detail pane.
+func (s *keystoreScreen) inDetail() bool {
+	return s.focus == focusDetail || (s.detailOpen && !s.wide())
+}
+
+func (s *keystoreScreen) keys() keySet {
+	k := s.keysNow()
+	switch {
+	case s.filtering:
+		return flat([]key.Binding{k.FilterApply, k.FilterCancel, k.FilterToList}...)
+	case s.inDetail():
+		return keySet{
+			short: []key.Binding{k.Down, k.Up, k.Back, k.Pane, k.Export, k.Copy, k.Token},
+			full: [][]key.Binding{
+				k.listKeys.help(),
+				{k.Back, k.Pane},
+				{k.Import, k.Issue, k.NewCA, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
+			},
+		}
 	}
+	return keySet{
+		short: []key.Binding{k.Filter, k.Open, k.Import, k.Issue, k.NewCA, k.Export, k.Delete, k.Rename, k.Copy, k.Token},
+		full: [][]key.Binding{
+			k.listKeys.help(),
+			{k.Filter, k.Clear, k.Sort, k.Open, k.Pane},
+			{k.Import, k.Issue, k.NewCA, k.Rename, k.Delete, k.Export, k.Copy, k.Token},
+		},
+	}
+}
+
+func (s *keystoreScreen) commands() []command {
+	k := s.keysNow()
+	if !k.NewCA.Enabled() {
+		return nil
+	}
+	return []command{{name: "ca", desc: k.NewCA.Help().Desc, key: "N"}}
 }
 
 type ksFocus int
@@ -81,7 +143,7 @@ const (
 type keystoreScreen struct {
 	sh   *shared
 	kind workspace.Kind
-	keys keystoreKeys
+	km   keystoreKeys
 	list winList
 	// entries points into mine, so a 100k-row reload assigns pointers, not
 	// 200-byte structs.
@@ -98,7 +160,7 @@ type keystoreScreen struct {
 
 	focus      ksFocus
 	detailOpen bool // narrow layout: the detail replaces the list
-	detail     viewport.Model
+	detail     pane
 	recSeq     int
 	recWant    string
 	rec        *recordLoadedMsg
@@ -107,12 +169,13 @@ type keystoreScreen struct {
 }
 
 func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
-	s := &keystoreScreen{sh: sh, kind: kind, keys: newKeystoreKeys(kind), entries: map[string]*workspace.Entry{}}
+	s := &keystoreScreen{sh: sh, kind: kind, km: newKeystoreKeys(kind), entries: map[string]*workspace.Entry{}}
+	s.list.cols = keystoreCols
 	s.filter = textinput.New()
 	s.filter.Prompt = "/ "
-	steadyInput(&s.filter)
-	s.filter.Placeholder = "filter by name, subject, issuer, key type"
-	s.detail = viewport.New()
+	themeInput(&s.filter, &sh.styles)
+	s.filter.Placeholder = placeholder(&sh.styles, "filter by name, subject, issuer, key type")
+	s.detail = newPane()
 	s.list.empty = "nothing here yet: press i to import a certificate and key"
 	if kind == workspace.KindCA {
 		s.list.empty = "no CAs yet: press i to import a CA certificate"
@@ -120,23 +183,32 @@ func newKeystoreScreen(sh *shared, kind workspace.Kind) *keystoreScreen {
 	return s
 }
 
-func (s *keystoreScreen) help() help.KeyMap { return s.keys }
-func (s *keystoreScreen) typing() bool      { return s.filtering }
-func (s *keystoreScreen) wide() bool        { return s.w >= wideLayout }
-func (s *keystoreScreen) restyle()          { s.renderDetail() }
+func (s *keystoreScreen) typing() bool { return s.filtering }
+func (s *keystoreScreen) wide() bool   { return s.w >= wideLayout }
+func (s *keystoreScreen) restyle() {
+	themeInput(&s.filter, &s.sh.styles)
+	s.renderDetail()
+}
 
 func (s *keystoreScreen) setSize(w, h int) {
 	s.w, s.h = w, h
-	listH := h - 2 // header line and filter/position line
+	listH := h - 2 // title line and filter/position line
 	if s.wide() {
 		lw := s.listWidth()
 		s.list.setSize(lw, listH)
 		s.detail.SetWidth(w - lw - 3)
-		s.detail.SetHeight(h)
 	} else {
 		s.list.setSize(w, listH)
 		s.detail.SetWidth(w)
-		s.detail.SetHeight(h)
+	}
+	s.detail.SetHeight(max(h-2, 1)) // title line and scroll line
+	// The focused pane stays on screen: below wideLayout the detail pane
+	// replaces the list, above it they sit side by side.
+	switch {
+	case s.wide() && s.detailOpen:
+		s.detailOpen, s.focus = false, focusDetail
+	case !s.wide() && s.focus == focusDetail:
+		s.detailOpen, s.focus = true, focusList
 	}
 	s.renderDetail()
 }
@@ -166,19 +238,12 @@ func (s *keystoreScreen) setEntries(all []workspace.Entry) {
 		}
 	}
 	s.mine = mine
-	nameW, cnW := 8, 8
-	for _, e := range mine {
-		nameW = max(nameW, textWidth(e.Name))
-		cnW = max(cnW, textWidth(e.SubjectCN))
-	}
-	nameW, cnW = min(nameW, 24), min(cnW, 24)
 	rows := make([]row, len(mine))
 	for i, e := range mine {
 		name, cn := safetext.Line(e.Name), safetext.Line(e.SubjectCN)
-		text := padCol(name, nameW) + "  " + padCol(cn, cnW) + "  " + e.NotAfter.UTC().Format("2006-01-02") + "  " + safetext.Line(e.KeyType)
 		rows[i] = row{
 			key:    e.Name,
-			text:   text,
+			cells:  []string{name, cn, e.NotAfter.UTC().Format("2006-01-02"), safetext.Line(e.KeyType)},
 			hay:    strings.ToLower(name + " " + cn + " " + safetext.Line(e.IssuerCN) + " " + e.KeyType + " " + strings.Join(e.Labels, " ")),
 			badges: entryBadges(e, now),
 		}
@@ -201,8 +266,19 @@ func (s *keystoreScreen) setEntries(all []workspace.Entry) {
 	s.recWant = ""
 }
 
+// keystoreCols: at 80 columns (or in the wide layout's list pane) the key
+// type goes first, then the subject; name and expiry always show.
+var keystoreCols = []column{
+	{title: "Name", min: 8},
+	{title: "Subject CN", min: 8, flex: true, drop: 2},
+	{title: "Expires", min: 10},
+	{title: "Key", min: 7, drop: 1},
+}
+
 func (s *keystoreScreen) sortRows(rows []row) {
+	s.list.sortCol = 0
 	if s.byExp {
+		s.list.sortCol = 2
 		sort.SliceStable(rows, func(i, j int) bool {
 			a, b := s.entries[rows[i].key].NotAfter, s.entries[rows[j].key].NotAfter
 			if !a.Equal(b) {
@@ -254,6 +330,12 @@ func (s *keystoreScreen) detailCmd() tea.Cmd {
 		return nil
 	}
 	e, ok := s.selectedEntry()
+	if !ok && s.rec != nil {
+		// A filter hid the record shown: the pane must not keep showing it.
+		s.rec, s.recWant = nil, ""
+		s.recSeq++
+		s.renderDetail()
+	}
 	if !ok || e.Name == s.recWant {
 		return nil
 	}
@@ -304,15 +386,16 @@ func (s *keystoreScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *keystoreScreen) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "enter", "down", "up":
+	k := s.keysNow()
+	switch {
+	case key.Matches(msg, k.FilterApply), key.Matches(msg, k.FilterToList):
 		s.filtering = false
 		s.filter.Blur()
-		if msg.String() != "enter" {
+		if key.Matches(msg, k.FilterToList) {
 			return s.handleKey(msg)
 		}
 		return s.detailCmd()
-	case "esc":
+	case key.Matches(msg, k.FilterCancel):
 		s.filtering = false
 		s.filter.Blur()
 		s.filter.SetValue("")
@@ -326,8 +409,8 @@ func (s *keystoreScreen) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := s.keys
-	if s.focus == focusDetail || (s.detailOpen && !s.wide()) {
+	k := s.keysNow()
+	if s.inDetail() {
 		switch {
 		case key.Matches(msg, k.Back) && !s.wide():
 			s.detailOpen = false
@@ -336,7 +419,7 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Back), key.Matches(msg, k.Pane):
 			s.focus = focusList
 			return nil
-		case k.scroll(&s.detail, msg):
+		case k.scroll(&s.detail.Model, msg):
 			return nil
 		}
 		return s.actionKey(msg)
@@ -357,9 +440,6 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			s.sh.host.setInfo("sorted by name")
 		}
 	case key.Matches(msg, k.Open):
-		if s.list.selected() == nil {
-			return nil
-		}
 		if s.wide() {
 			s.focus = focusDetail
 		} else {
@@ -367,15 +447,11 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		s.detail.GotoTop()
 	case key.Matches(msg, k.Pane):
-		if s.wide() && s.list.selected() != nil {
-			s.focus = focusDetail
-		}
+		s.focus = focusDetail
 		return nil
-	case key.Matches(msg, k.Back):
-		if s.list.filter != "" {
-			s.filter.SetValue("")
-			s.list.setFilter("")
-		}
+	case key.Matches(msg, k.Clear):
+		s.filter.SetValue("")
+		s.list.setFilter("")
 	default:
 		return s.actionKey(msg)
 	}
@@ -383,12 +459,14 @@ func (s *keystoreScreen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (s *keystoreScreen) actionKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := s.keys
+	k := s.keysNow()
 	switch {
 	case key.Matches(msg, k.Import):
 		return s.importForm()
 	case key.Matches(msg, k.Issue):
 		return s.issueForm()
+	case key.Matches(msg, k.NewCA):
+		return s.newCAForm()
 	}
 	e, ok := s.selectedEntry()
 	if !ok {
@@ -433,132 +511,6 @@ func (s *keystoreScreen) actionKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (s *keystoreScreen) importForm() tea.Cmd {
-	f := newForm("Import certificates and keys",
-		"PEM, DER, PKCS#12 (.p12/.pfx) or a directory. A key file next to its certificate makes an identity.")
-	f.addPath("Path", "").addText("Name", "", "optional: derived from the subject").addChoice("As", "auto", "identity", "ca")
-	if s.kind == workspace.KindCA {
-		f.fields[2].choice = 2
-	}
-	host, store := s.sh.host, s.sh.store
-	f.submit = func(v []string) (tea.Cmd, error) {
-		path := strings.TrimSpace(v[0])
-		if path == "" {
-			return nil, errors.New("type the path of a file or directory to import (tab completes)")
-		}
-		name := strings.TrimSpace(v[1])
-		if name != "" {
-			if err := workspace.ValidateName(name); err != nil {
-				return nil, err
-			}
-		}
-		var as workspace.Kind
-		switch v[2] {
-		case "identity":
-			as = workspace.KindIdentity
-		case "ca":
-			as = workspace.KindCA
-		}
-		return host.withKeys(func(keys *workspace.Keys) tea.Cmd {
-			return importCmd(store, keys, []string{path}, name, as, nil)
-		}), nil
-	}
-	return s.sh.host.openForm(f)
-}
-
-func (s *keystoreScreen) issueForm() tea.Cmd {
-	if s.kind != workspace.KindCA {
-		return nil
-	}
-	e, ok := s.selectedEntry()
-	if !ok {
-		return nil
-	}
-	if !e.HasKey {
-		s.sh.host.setError(fmt.Errorf("CA %s has no private key in the workspace (it was imported), so it cannot issue: select a CA made by mtlswb", safetext.Line(e.Name)))
-		return nil
-	}
-	keyTypes := make([]string, len(pki.KeyTypes))
-	for i, kt := range pki.KeyTypes {
-		keyTypes[i] = string(kt)
-	}
-	f := newForm("Issue a certificate from "+safetext.Line(e.Name), "The new identity is stored with its key and the chain up to the root.")
-	f.addText("Name", "", "record name, e.g. alice").
-		addText("Common name", "", "subject CN").
-		addChoice("Usage", "client", "server", "client+server").
-		addText("DNS names", "", "comma separated, optional").
-		addText("URI SANs", "", "e.g. spiffe://example.org/svc, optional").
-		addText("Days", "365", "").
-		addChoice("Key", keyTypes...)
-	host, store, ca := s.sh.host, s.sh.store, e.Name
-	f.submit = func(v []string) (tea.Cmd, error) {
-		name, cn := strings.TrimSpace(v[0]), strings.TrimSpace(v[1])
-		if err := workspace.ValidateName(name); err != nil {
-			return nil, err
-		}
-		if cn == "" {
-			cn = name
-		}
-		days, err := strconv.Atoi(strings.TrimSpace(v[5]))
-		if err != nil || days <= 0 {
-			return nil, fmt.Errorf("days %q is not a positive whole number", safetext.Line(v[5]))
-		}
-		spec := pki.Spec{CN: cn, Days: days, Key: pki.KeyType(v[6]),
-			Client: v[2] != "server", Server: v[2] != "client"}
-		spec.DNSNames = append(spec.DNSNames, splitList(v[3])...)
-		for _, u := range splitList(v[4]) {
-			pu, err := url.Parse(u)
-			if err != nil || pu.Scheme == "" {
-				return nil, fmt.Errorf("URI SAN %q is not an absolute URI (like spiffe://example.org/svc)", safetext.Line(u))
-			}
-			spec.URIs = append(spec.URIs, pu)
-		}
-		return host.withKeys(func(keys *workspace.Keys) tea.Cmd { return issueCmd(store, keys, ca, name, spec) }), nil
-	}
-	return s.sh.host.openForm(f)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func (s *keystoreScreen) exportForm(e workspace.Entry) tea.Cmd {
-	if !e.HasKey {
-		s.sh.host.setError(fmt.Errorf("%s has no private key in the workspace, so there is nothing to export with it; its certificate shows in the detail pane", safetext.Line(e.Name)))
-		return nil
-	}
-	f := newForm("Export "+safetext.Line(e.Name),
-		"Writes the chain and private key. An existing file is replaced only after you confirm.")
-	f.addChoice("Format", "pem", "p12", "p12-legacy").
-		addPath("Path", e.Name+".pem").
-		addSecret("Passphrase")
-	f.lines = append(f.lines, "PEM: an empty passphrase writes the key unencrypted. p12: the passphrase protects the file; p12-legacy suits old Java and macOS.")
-	host, store, name := s.sh.host, s.sh.store, e.Name
-	f.submit = func(v []string) (tea.Cmd, error) {
-		format, path, pass := v[0], strings.TrimSpace(v[1]), v[2]
-		if path == "" {
-			return nil, errors.New("type the path of the file to write")
-		}
-		if format != "pem" && pass == "" {
-			return nil, errors.New("a PKCS#12 file needs a passphrase: most tools refuse an empty one")
-		}
-		var pb []byte
-		if pass != "" {
-			pb = []byte(pass)
-		}
-		return host.withKeys(func(keys *workspace.Keys) tea.Cmd {
-			return exportCmd(store, keys, name, format, path, pb, false)
-		}), nil
-	}
-	return s.sh.host.openForm(f)
-}
-
 func (s *keystoreScreen) title() string {
 	if s.kind == workspace.KindCA {
 		return "Certificate authorities"
@@ -569,14 +521,14 @@ func (s *keystoreScreen) title() string {
 func (s *keystoreScreen) view() string {
 	st := &s.sh.styles
 	if !s.wide() && s.detailOpen {
-		return s.detail.View()
+		return s.detailPane(true)
 	}
 	lw := s.list.width
 	sortName := "name"
 	if s.byExp {
 		sortName = "expiry"
 	}
-	header := st.title.Render(s.title()) + st.dim.Render(" · sorted by "+sortName+" · "+s.list.position())
+	header := paneTitle(st, s.title(), s.focus == focusList || !s.wide()) + st.dim.Render(" · sorted by "+sortName+" · "+s.list.position())
 	var foot string
 	switch {
 	case s.filtering:
@@ -591,6 +543,40 @@ func (s *keystoreScreen) view() string {
 	if !s.wide() {
 		return left
 	}
-	sep := strings.TrimSuffix(strings.Repeat(st.border.Render("│")+"\n", s.h), "\n")
-	return lipgloss.JoinHorizontal(lipgloss.Top, left, " ", sep, " ", s.detail.View())
+	bar := st.border
+	if s.focus == focusDetail {
+		bar = st.focus
+	}
+	// Joined line by line: both blocks are exactly s.h lines, the left one
+	// padded to its width (lipgloss.JoinHorizontal measures every line
+	// again).
+	sep := " " + bar.Render("│") + " "
+	ll, rl := strings.Split(left, "\n"), strings.Split(s.detailPane(s.focus == focusDetail), "\n")
+	var b strings.Builder
+	for i := range s.h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		l, r := "", ""
+		if i < len(ll) {
+			l = ll[i]
+		}
+		if i < len(rl) {
+			r = rl[i]
+		}
+		b.WriteString(l + strings.Repeat(" ", max(lw-textWidth(l), 0)) + sep + r)
+	}
+	return b.String()
+}
+
+// detailPane is the record's detail under a title, with where the view
+// is in it below.
+func (s *keystoreScreen) detailPane(focused bool) string {
+	st := &s.sh.styles
+	w := s.detail.Width()
+	title := paneTitle(st, "Details", focused)
+	if s.rec != nil && s.rec.rec != nil {
+		title += st.dim.Render(" · " + safetext.Line(s.rec.name))
+	}
+	return clampBlock(cut(title, w)+"\n"+s.detail.View()+"\n"+st.dim.Render(cut(scrollNote(&s.detail.Model), w)), w, s.h)
 }

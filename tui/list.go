@@ -3,12 +3,15 @@ package tui
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
 // badgeKind picks a badge's colour.
@@ -31,7 +34,8 @@ type badge struct {
 // only cuts and styles the handful of rows that show.
 type row struct {
 	key    string
-	text   string
+	text   string   // the row as one text, for lists without columns
+	cells  []string // one per column, for lists with columns
 	hay    string
 	badges []badge
 	mark   string // a one-cell marker drawn before the text ("*" marked, "✓" accepted)
@@ -48,13 +52,25 @@ func newListKeys() listKeys {
 		Down:     downKey("down"),
 		PageUp:   pageUpKey(),
 		PageDown: pageDownKey(),
-		Top:      bindKeys("g", "top", "home", "g"),
-		Bottom:   bindKeys("G", "bottom", "end", "G"),
+		Top:      bindKeys("g/home", "top", "home", "g"),
+		Bottom:   bindKeys("G/end", "bottom", "end", "G"),
 	}
 }
 
 func (k listKeys) help() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// off is k with every binding disabled (while a filter is typed).
+func (k listKeys) off() listKeys {
+	disable(&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom)
+	return k
+}
+
+// scrolling is k as a detail pane uses it: the same keys scroll.
+func (k listKeys) scrolling() listKeys {
+	k.Up, k.Down = said(k.Up, "scroll up"), said(k.Down, "scroll down")
+	return k
 }
 
 // step is how far a navigation key moves, in rows: page is a window's height
@@ -79,7 +95,7 @@ func (k listKeys) step(msg tea.KeyPressMsg, page, all int) (int, bool) {
 
 // navigate moves l for a navigation key and reports whether msg was one.
 func (k listKeys) navigate(l *winList, msg tea.KeyPressMsg) bool {
-	d, ok := k.step(msg, l.height, len(l.visible))
+	d, ok := k.step(msg, l.rowsHeight(), len(l.visible))
 	if ok {
 		l.move(d) // move clamps, so ±all lands on the first or last row
 	}
@@ -111,17 +127,52 @@ type winList struct {
 	height  int
 	filter  string
 	empty   string // what to show when nothing is visible
+
+	// cols, when set, lay rows out in columns under a header line; the
+	// header is one of the height's lines.
+	cols     []column
+	natural  []int
+	badgeW   int // the widest row's badges, kept clear of the columns
+	widths   []int
+	sortCol  int
+	sortDesc bool
+}
+
+// rowsHeight is how many rows show: the height less the header.
+func (l *winList) rowsHeight() int {
+	if len(l.cols) > 0 {
+		return max(l.height-1, 1)
+	}
+	return l.height
+}
+
+// relayout sizes the columns for the width and the rows held.
+func (l *winList) relayout() {
+	if len(l.cols) == 0 {
+		return
+	}
+	if len(l.natural) != len(l.cols) {
+		l.natural, l.badgeW = measure(l.cols, l.rows)
+	}
+	avail := l.width - 3
+	if l.badgeW <= avail/2 {
+		avail -= l.badgeW
+	}
+	l.widths = layout(l.cols, l.natural, avail)
 }
 
 func (l *winList) setRows(rows []row) {
 	cur := l.selectedKey()
 	l.rows = rows
+	l.natural = nil
+	l.relayout()
 	l.applyFilter()
 	l.selectKey(cur)
 }
 
 func (l *winList) setSize(w, h int) {
 	l.width, l.height = w, max(h, 1)
+	l.relayout()
 	l.clamp()
 }
 
@@ -187,10 +238,11 @@ func (l *winList) clamp() {
 	if l.cursor < l.offset {
 		l.offset = l.cursor
 	}
-	if l.height > 0 && l.cursor >= l.offset+l.height {
-		l.offset = l.cursor - l.height + 1
+	h := l.rowsHeight()
+	if h > 0 && l.cursor >= l.offset+h {
+		l.offset = l.cursor - h + 1
 	}
-	if maxOff := len(l.visible) - l.height; l.offset > maxOff {
+	if maxOff := len(l.visible) - h; l.offset > maxOff {
 		l.offset = max(maxOff, 0)
 	}
 }
@@ -209,21 +261,36 @@ func (l *winList) position() string {
 
 func (l *winList) view(st *styles, focused bool) string {
 	var b strings.Builder
+	lines := 0
+	if len(l.cols) > 0 {
+		b.WriteString(st.ink.label.paint(fit("   "+joinCells(header(l.cols, l.widths, l.sortCol, l.sortDesc), l.cols, l.widths), l.width)))
+		lines++
+	}
 	if len(l.visible) == 0 {
-		b.WriteString(st.dim.Render(fit(l.empty, l.width)))
-		for i := 1; i < l.height; i++ {
-			b.WriteString("\n")
+		if lines > 0 {
+			b.WriteByte('\n')
+		}
+		empty := l.empty
+		if l.filter != "" && len(l.rows) > 0 {
+			// Not "nothing here yet": there is, the filter hides it.
+			empty = "no match for “" + safetext.Line(l.filter) + "” (esc clears the filter)"
+		}
+		b.WriteString(st.ink.dim.paint(fit(empty, l.width)))
+		lines++
+		for ; lines < l.height; lines++ {
+			b.WriteByte('\n')
 		}
 		return b.String()
 	}
-	end := min(l.offset+l.height, len(l.visible))
+	end := min(l.offset+l.rowsHeight(), len(l.visible))
 	for i := l.offset; i < end; i++ {
-		if i > l.offset {
+		if lines > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(l.renderRow(st, &l.rows[l.visible[i]], i == l.cursor, focused))
+		lines++
 	}
-	for i := end - l.offset; i < l.height; i++ {
+	for ; lines < l.height; lines++ {
 		b.WriteByte('\n')
 	}
 	return b.String()
@@ -248,43 +315,82 @@ func (l *winList) renderRow(st *styles, r *row, sel, focused bool) string {
 		bw = 0 // too narrow for badges: the detail pane still shows them
 	} else {
 		for _, bd := range r.badges {
-			badgeText += " " + badgeStyle(st, bd.kind).Render(bd.text)
+			badgeText += " " + badgeInk(st, bd.kind).paint(bd.text)
 		}
 	}
-	text := fit(r.text, avail-bw)
+	var text string
+	if len(l.cols) > 0 {
+		text = fit(joinCells(r.cells, l.cols, l.widths), avail-bw)
+	} else {
+		text = fit(r.text, avail-bw)
+	}
 	line := text + badgeText
 	switch {
 	case sel && focused:
-		return st.selected.Render(pointer+mark+text) + badgeText
+		return st.ink.selected.paint(pointer+mark+text) + badgeText
 	case sel:
-		return st.focus.Render(pointer+mark) + text + badgeText
+		return st.ink.focus.paint(pointer+mark) + text + badgeText
 	default:
 		return pointer + mark + line
 	}
 }
 
-func badgeStyle(st *styles, k badgeKind) lipgloss.Style {
+func badgeInk(st *styles, k badgeKind) ink {
 	switch k {
 	case badgeBad:
-		return st.bad
+		return st.ink.bad
 	case badgeWarn:
-		return st.warn
+		return st.ink.warn
 	case badgeOK:
-		return st.ok
+		return st.ink.ok
 	}
-	return st.dim
+	return st.ink.dim
 }
 
-// textWidth is lipgloss.Width with a fast path for printable ASCII, which
-// is nearly every name and date a list holds: grapheme segmentation of 100k
-// rows costs more than everything else in a load.
+// textWidth is lipgloss.Width with a fast path for what nearly every name,
+// date and frame line is: printable ASCII and the few symbols the UI draws
+// (box lines, arrows, ticks), styled with SGR sequences. Grapheme
+// segmentation of 100k rows costs more than everything else in a load, and
+// of every frame line more than drawing it; anything else (a wide or
+// combining character, another escape) takes lipgloss's path.
 func textWidth(s string) int {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
+	w := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f:
+			w++
+			i++
+		case c == 0x1b && i+1 < len(s) && s[i+1] == '[':
+			j := i + 2
+			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+				j++
+			}
+			i = j + 1
+		case c < 0x80:
 			return lipgloss.Width(s)
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !narrowSymbol(r) {
+				return lipgloss.Width(s)
+			}
+			w++
+			i += size
 		}
 	}
-	return len(s)
+	return w
+}
+
+// narrowSymbol reports whether r is one of the one-cell symbols the UI
+// itself draws (never followed by a combining mark in its own text).
+func narrowSymbol(r rune) bool {
+	switch {
+	case r >= 0x2500 && r <= 0x259F: // box drawing and blocks: │ └ ─ █
+		return true
+	case r >= 0x2190 && r <= 0x2193: // ← ↑ → ↓
+		return true
+	}
+	return strings.ContainsRune("·…—‹›“”◂▸▲▼●•✓✗≠", r)
 }
 
 // fit cuts or pads plain text to exactly w cells.

@@ -116,7 +116,9 @@ func TestProgramRealSend(t *testing.T) {
 	waitOutput(t, tm, "[Verdict]")
 	sendKeys(tm, "4")
 	waitOutput(t, tm, "1/2") // the newest attempt has the cursor
-	sendKeys(tm, "q")
+	sendKeys(tm, "q")        // the composer holds a request never saved: q asks
+	waitOutput(t, tm, "Quit mtlswb?")
+	sendKeys(tm, "y")
 
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*model)
 	if fm.keys == nil {

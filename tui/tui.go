@@ -6,10 +6,8 @@ import (
 	"os"
 	"time"
 
-	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
@@ -48,15 +46,21 @@ const (
 )
 
 // screen is the contract between the root and a screen: the root sizes it,
-// forwards messages to it while it is active and asks it for help.
+// forwards messages to it while it is active and asks it which keys it
+// answers to now.
 type screen interface {
 	update(msg tea.Msg) tea.Cmd
 	view() string
 	setSize(w, h int)
-	help() help.KeyMap
+	// keys are the bindings of the focus state the screen is in now; its
+	// update matches keys against the same value.
+	keys() keySet
 	// typing reports whether keys go to a text input, so the root leaves
-	// single-letter keys (q, 1-4, ?) alone.
+	// single-letter keys (q, 1-4, ?, :) alone.
 	typing() bool
+	// commands are the actions only the : palette offers (no key of their
+	// own), for the state the screen is in now.
+	commands() []command
 }
 
 // model is the root: it routes messages, owns the workspace handle and the
@@ -74,19 +78,25 @@ type model struct {
 	entries   []workspace.Entry
 	cleanup   func()
 
-	page, back page
-	screens    map[page]screen
-	ids, cas   *keystoreScreen
-	composer   *composerScreen
-	inspector  *inspectorScreen
-	history    *historyScreen
-	first      *firstRunScreen
+	page page
+	// trail is the back stack: the pages the user came through, newest
+	// last; esc returns along it. passing is set while the composer only
+	// carries a send started elsewhere (ctrl+s on Saved), so the result
+	// replaces it and esc goes back to where the send started.
+	trail     []page
+	passing   bool
+	screens   map[page]screen
+	ids, cas  *keystoreScreen
+	composer  *composerScreen
+	inspector *inspectorScreen
+	history   *historyScreen
+	first     *firstRunScreen
 
 	modal       *form
+	palette     *palette
 	afterUnlock func(*workspace.Keys) tea.Cmd
 	unlocking   bool
 
-	helpModel help.Model
 	showHelp  bool
 	status    string
 	statusBad bool
@@ -121,8 +131,6 @@ func New(opts Options) tea.Model {
 		pollEvery: pollInterval,
 		guide:     opts.Guide,
 	}
-	m.helpModel = help.New()
-	m.applyHelpStyles()
 	m.first = newFirstRunScreen(m.sh, opts.StartDemo != nil)
 	m.ids = newKeystoreScreen(m.sh, workspace.KindIdentity)
 	m.cas = newKeystoreScreen(m.sh, workspace.KindCA)
@@ -155,22 +163,11 @@ func (m *model) Init() tea.Cmd {
 	return tea.Batch(tea.RequestBackgroundColor, openWorkspaceCmd(m.opts.WorkspacePath))
 }
 
-func (m *model) applyHelpStyles() {
-	if m.sh.styles.plain {
-		s := lipgloss.NewStyle()
-		m.helpModel.Styles = help.Styles{Ellipsis: s, ShortKey: s, ShortDesc: s, ShortSeparator: s,
-			FullKey: s, FullDesc: s, FullSeparator: s}
-		return
-	}
-	m.helpModel.Styles = help.DefaultStyles(m.isDark)
-}
-
 // layout hands every screen its share of the terminal: one line of tabs on
 // top, a status line and a help line at the bottom.
 func (m *model) layout() {
 	m.sh.width = m.width
 	m.sh.height = max(m.height-3-m.guideLines(), 3)
-	m.helpModel.SetWidth(m.width)
 	for _, s := range m.screens {
 		s.setSize(m.sh.width, m.sh.height)
 	}
@@ -196,14 +193,16 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		m.isDark = msg.IsDark()
 		m.sh.styles = newStyles(m.isDark, m.sh.styles.plain)
-		m.applyHelpStyles()
 		m.ids.restyle()
 		m.cas.restyle()
 		m.inspector.restyle()
 		m.history.restyle()
+		m.composer.restyle()
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
+	case tea.MouseClickMsg, tea.MouseWheelMsg:
+		return m, m.updateMouse(msg.(tea.MouseMsg))
 	case tea.PasteMsg:
 		if m.modal != nil {
 			return m, m.updateModal(msg)
@@ -237,6 +236,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case savedLoadedMsg:
 		m.history.setSaved(msg.saved)
+		m.composer.setSavedNames(msg.saved)
 		return m, nil
 	case pollTickedMsg:
 		if m.keys != nil && m.encrypted && m.sh.now().Sub(m.lastKey) >= idleLock {
@@ -292,12 +292,13 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.inspector.setReport(msg.report, msg.spec, true)
 		m.composer.markIdentities(msg.report.Identities)
-		m.showPage(pageInspector)
+		m.showResult()
 		return m, addHistoryCmd(m.store, msg.spec, msg.report, m.sh.now())
 	case historyAddedMsg:
 		return m, loadHistoryCmd(m.store)
 	case requestSavedMsg:
 		m.setInfo("saved request " + safetext.Line(msg.name))
+		m.composer.saved(msg.name)
 		return m, loadSavedCmd(m.store)
 	case errMsg:
 		m.setError(msg.err)
@@ -311,12 +312,13 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.showPage(pageInspector)
 		return m, nil
 	case loadSpecMsg:
-		m.composer.loadSpec(msg.spec)
+		m.composer.loadSpec(msg.spec, msg.name)
 		m.showPage(pageComposer)
 		return m, m.composer.focusCmd()
 	case resendMsg:
-		m.composer.loadSpec(msg.spec)
+		m.composer.loadSpec(msg.spec, msg.name)
 		m.showPage(pageComposer)
+		m.passing = true
 		return m, m.composer.send(msg.spec.Probe)
 	case completionFoundMsg:
 		if m.modal != nil {
@@ -349,39 +351,39 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m *model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	m.lastKey = m.sh.now()
-	k := msg.String()
-	if k == "ctrl+c" {
+	if key.Matches(msg, m.sh.keys.ForceQuit) {
 		return tea.Quit
 	}
-	if m.modal != nil {
+	switch {
+	case m.modal != nil:
 		return m.updateModal(msg)
-	}
-	if m.showHelp {
-		if k == "?" || k == "esc" || k == "q" {
+	case m.palette != nil:
+		return m.updatePalette(msg)
+	case m.showHelp:
+		if key.Matches(msg, helpOverlayKeys()...) {
 			m.showHelp = false
 		}
 		return nil
-	}
-	if m.state == stateFirstRun {
+	case m.state == stateFirstRun:
 		return m.first.update(msg)
-	}
-	if m.state != stateReady {
-		if k == "q" {
+	case m.state != stateReady:
+		if key.Matches(msg, m.sh.keys.Quit) {
 			return tea.Quit
 		}
 		return nil
-	}
-	if m.active().typing() {
+	case m.active().typing():
 		return m.active().update(msg)
 	}
 	m.status = ""
-	gk := m.sh.keys
+	gk := m.globalNow()
 	switch {
 	case key.Matches(msg, gk.Quit):
-		return tea.Quit
+		return m.quit()
 	case key.Matches(msg, gk.Help):
 		m.showHelp = true
 		return nil
+	case key.Matches(msg, gk.Palette):
+		return m.openPalette()
 	case key.Matches(msg, gk.Identities):
 		m.showPage(pageIdentities)
 		return m.ids.detailCmd()
@@ -394,7 +396,7 @@ func (m *model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, gk.History):
 		m.showPage(pageHistory)
 		return nil
-	case key.Matches(msg, gk.NewRequest) && m.page != pageHistory:
+	case key.Matches(msg, gk.NewRequest):
 		m.composer.reset()
 		m.showPage(pageComposer)
 		return m.composer.focusCmd()
@@ -405,21 +407,10 @@ func (m *model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.lock("keys locked")
 		}
 		return nil
-	case key.Matches(msg, gk.Back) && m.page == pageInspector && !m.inspector.capturesBack():
-		m.showPage(m.back)
-		return nil
+	case key.Matches(msg, gk.Back):
+		return m.goBack()
 	}
 	return m.active().update(msg)
-}
-
-func (m *model) showPage(p page) {
-	if p == m.page {
-		return
-	}
-	if p == pageInspector {
-		m.back = m.page
-	}
-	m.page = p
 }
 
 func (m *model) lock(why string) {

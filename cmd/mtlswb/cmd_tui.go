@@ -40,8 +40,12 @@ func cmdTUI(c *cli, args []string) error {
 }
 
 // needTerminal refuses to start the TUI without a terminal, with the way out,
-// instead of Bubble Tea's "could not open TTY".
+// instead of Bubble Tea's "could not open TTY"; and on TERM=dumb, which
+// cannot move the cursor, instead of filling it with escape sequences.
 func (c *cli) needTerminal() error {
+	if c.getenv("TERM") == "dumb" {
+		return usagef("the terminal UI needs a terminal that can move the cursor, and TERM=dumb cannot: use the commands instead (`mtlswb help`; `mtlswb send URL --identity NAME` sends a request), or run it in a full terminal")
+	}
 	in, ok1 := c.stdin.(*os.File)
 	out, ok2 := c.stdout.(*os.File)
 	if ok1 && ok2 && term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(out.Fd())) {

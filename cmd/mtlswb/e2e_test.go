@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -94,6 +95,17 @@ func (tm *tmux) waitFor(what string, want ...string) string {
 		// Poll the terminal, not a timer: each capture-pane is a real wait
 		// for tmux, and the loop ends at the deadline.
 		exec.Command("tmux", "-S", tm.socket, "has-session", "-t", tm.session).Run()
+	}
+}
+
+// waitGone polls until the session has ended (the program exited).
+func (tm *tmux) waitGone(what string) {
+	tm.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for exec.Command("tmux", "-S", tm.socket, "has-session", "-t", tm.session).Run() == nil {
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("%s: still running after 15s:\n%s", what, tm.screen())
+		}
 	}
 }
 
@@ -194,6 +206,15 @@ func TestE2ETUI(t *testing.T) {
 	tm.keys("Enter") // opens the detail
 	tm.waitFor("identity detail", "x5t#S256", "CN=joe")
 
+	// Narrower than 100 columns the focused detail pane replaces the list
+	// and keeps the keys: j scrolls it.
+	tm.cmd("resize-window", "-t", tm.session, "-x", "80", "-y", "24")
+	tm.waitFor("detail alone at 80 columns", "[Details]", "lines 1–")
+	tm.keys("j")
+	tm.waitFor("j scrolls the detail", "lines 2–")
+	tm.cmd("resize-window", "-t", tm.session, "-x", "120", "-y", "40")
+	tm.waitFor("list and detail again at 120 columns", "Name ▲", "[Details]")
+
 	// Compose and send a request that succeeds. (No Escape before a key:
 	// a terminal reads ESC followed quickly by "3" as alt+3.)
 	tm.keys("3")
@@ -212,6 +233,15 @@ func TestE2ETUI(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor("successful response", "200", "CN=joe")
 
+	// Save it, for the Saved list.
+	tm.keys("3")
+	tm.waitFor("composer after the send", "Pre-flight")
+	tm.keys("C-w")
+	tm.waitFor("save form", "Save request")
+	tm.typeText("e2e-ok")
+	tm.keys("Enter")
+	tm.waitFor("saved", "saved request e2e-ok")
+
 	// The same request without an identity fails, and the Verdict says why.
 	tm.keys("3")
 	tm.waitFor("back in the composer", "Pre-flight")
@@ -223,7 +253,33 @@ func TestE2ETUI(t *testing.T) {
 	// Both attempts are in History.
 	tm.keys("4")
 	tm.waitFor("history", "client-cert-required", "200")
+
+	// Send from Saved, then esc: back on the Saved list, and the next key
+	// is a command, never text typed into the composer's URL.
+	tm.keys("Tab")
+	tm.waitFor("saved list", "[Saved (1)]", "e2e-ok")
+	tm.keys("C-s")
+	tm.waitFor("result of the saved request", "[Response]", "200")
+	tm.keys("Escape")
+	tm.waitFor("back on the Saved list", "[Saved (1)]", "e2e-ok")
+	tm.keys("4")
+	tm.keys("3")
+	screen := tm.waitFor("composer", "Pre-flight", url)
+	if strings.Contains(screen, url+"4") {
+		t.Fatalf("the 4 pressed after esc was typed into the URL:\n%s", screen)
+	}
+
+	// Quitting with unsaved edits asks; n stays, y quits.
+	tm.keys("Up", "Right") // the method: GET becomes POST
+	tm.waitFor("edited", "◂ POST ▸", "● unsaved")
 	tm.keys("q")
+	tm.waitFor("quit asks", "Quit mtlswb?", "edits you have not saved")
+	tm.keys("n")
+	tm.waitFor("still running", "Pre-flight")
+	tm.keys("q")
+	tm.waitFor("quit asks again", "Quit mtlswb?")
+	tm.keys("y")
+	tm.waitGone("the TUI after y")
 
 	// A damaged workspace (cut short, as an interrupted copy leaves it):
 	// the TUI names the damage and exits 1 before taking the screen, no
@@ -236,8 +292,29 @@ func TestE2ETUI(t *testing.T) {
 	os.WriteFile(cut, good[:len(good)/2], 0o600)
 	dm := startTmux(t, []string{"MTLSWB_WORKSPACE=" + cut}, 120, 40,
 		bin+`; echo "exit=$?"; stty -a | tr ' ' '\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo; exec cat`)
-	screen := dm.waitFor("damaged workspace", "workspace damaged: ", "exit=1", "icanon echo")
+	screen = dm.waitFor("damaged workspace", "workspace damaged: ", "exit=1", "icanon echo")
 	if strings.Contains(screen, "goroutine") || strings.Contains(screen, "panic") {
 		t.Fatalf("a stack trace on a damaged workspace:\n%s", screen)
+	}
+}
+
+// TestE2ETUIRefusesDumbTerminal: TERM=dumb cannot draw the full-screen UI,
+// so it says so and points at the commands, instead of writing escapes.
+func TestE2ETUIRefusesDumbTerminal(t *testing.T) {
+	bin := buildE2EBinary(t)
+	cmd := exec.Command(bin, "tui")
+	cmd.Env = append(os.Environ(), "TERM=dumb", "MTLSWB_WORKSPACE="+filepath.Join(t.TempDir(), "ws.db"))
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("TERM=dumb: %v, want exit 2\n%s", err, out)
+	}
+	for _, want := range []string{"TERM=dumb", "mtlswb help"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the refusal lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "\x1b[") {
+		t.Errorf("escape sequences written to a dumb terminal: %q", out)
 	}
 }
