@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -187,82 +186,6 @@ func (c *cli) store() (*workspace.Store, error) {
 	return workspace.Open(path)
 }
 
-// unlock returns the workspace keys, asking for the passphrase only when the
-// workspace is encrypted.
-func (c *cli) unlock(s *workspace.Store) (*workspace.Keys, error) {
-	if c.keys != nil {
-		return c.keys, nil
-	}
-	var pass []byte
-	if s.Encrypted() {
-		var err error
-		pass, err = c.secret(secretSource{
-			what: "workspace passphrase", env: "MTLSWB_PASSPHRASE", file: c.passphraseFile, fileFlag: "--passphrase-file",
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	keys, err := s.Unlock(pass)
-	if err != nil {
-		return nil, err
-	}
-	c.keys = keys
-	return keys, nil
-}
-
-// secretSource says where one secret may come from, in order: an
-// environment variable, a file named by a flag, a no-echo prompt on a
-// terminal. Never from a flag value: it would land in shell history.
-type secretSource struct {
-	what     string // "workspace passphrase"
-	env      string
-	file     string
-	fileFlag string
-	confirm  bool // ask twice at a prompt
-}
-
-func (c *cli) secret(src secretSource) ([]byte, error) {
-	if v := c.getenv(src.env); v != "" {
-		return []byte(v), nil
-	}
-	if src.file != "" {
-		data, err := os.ReadFile(src.file)
-		if err != nil {
-			return nil, badInput(fmt.Errorf("read %s from %s: %w", src.what, src.file, err))
-		}
-		data = bytes.TrimSuffix(data, []byte("\n"))
-		data = bytes.TrimSuffix(data, []byte("\r"))
-		if len(data) == 0 {
-			return nil, badInput(fmt.Errorf("%s: the %s file is empty", src.file, src.what))
-		}
-		return data, nil
-	}
-	f, ok := c.stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil, badInput(fmt.Errorf("the %s is needed and there is no terminal to ask on: set %s or pass %s FILE", src.what, src.env, src.fileFlag))
-	}
-	fmt.Fprintf(c.stderr, "Enter %s: ", src.what)
-	first, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(c.stderr)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", src.what, err)
-	}
-	if !src.confirm {
-		return first, nil
-	}
-	fmt.Fprintf(c.stderr, "Repeat %s: ", src.what)
-	second, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(c.stderr)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", src.what, err)
-	}
-	if !bytes.Equal(first, second) {
-		return nil, badInput(fmt.Errorf("the two %ss differ; nothing was changed, try again", src.what))
-	}
-	return first, nil
-}
-
 // importPassphrase is the certfile.PassphraseFunc of import: one answer per
 // file, asked only when a file turns out to be encrypted.
 func (c *cli) importPassphrase(passFile string) certfile.PassphraseFunc {
@@ -381,8 +304,7 @@ func printError(w io.Writer, err error) {
 		for _, hint := range h.hints {
 			fmt.Fprintf(w, "mtlswb: hint: %s\n", safetext.Line(hint))
 		}
-	}
-	if errors.Is(err, workspace.ErrWrongPassphrase) {
+	} else if errors.Is(err, workspace.ErrWrongPassphrase) {
 		fmt.Fprintln(w, "mtlswb: hint: check MTLSWB_PASSPHRASE or the --passphrase-file; nothing was changed")
 	}
 }

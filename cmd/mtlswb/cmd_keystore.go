@@ -31,9 +31,10 @@ func cmdInit(c *cli, args []string) error {
 	}
 	opts := workspace.CreateOptions{NoPassphrase: *noPass}
 	if !*noPass {
-		if opts.Passphrase, err = c.secret(secretSource{
-			what: "new workspace passphrase", env: "MTLSWB_PASSPHRASE", file: c.passphraseFile, fileFlag: "--passphrase-file", confirm: true,
-		}); err != nil {
+		src := c.workspaceSecret("new workspace passphrase")
+		src.confirm = true
+		src.ways = "set MTLSWB_PASSPHRASE, pass --passphrase-file FILE, or run `mtlswb init --no-passphrase` for a workspace whose keys are not encrypted"
+		if opts.Passphrase, err = c.secret(src); err != nil {
 			return err
 		}
 	}

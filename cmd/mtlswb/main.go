@@ -177,6 +177,10 @@ func (c *cli) fail(err error) int {
 	if errors.Is(err, errHelpShown) {
 		return exitOK
 	}
+	if errors.Is(err, errCancelled) {
+		fmt.Fprintln(c.stderr, "cancelled")
+		return exitCancelled
+	}
 	var quiet *quietError
 	if errors.As(err, &quiet) {
 		return quiet.code
