@@ -57,7 +57,7 @@ func TestE2EPromptCancel(t *testing.T) {
 	for _, key := range []string{"C-c", "C-d"} {
 		t.Run(key, func(t *testing.T) {
 			before := pe.hash()
-			tm := pe.shell(t, pe.bin + ` pki issue joe --ca root --cn joe; echo "exit=$?"`)
+			tm := pe.shell(t, pe.bin+` pki issue joe --ca root --cn joe; echo "exit=$?"`)
 			tm.waitFor("prompt", "Enter workspace passphrase:")
 			tm.typeText("half-typ")
 			tm.keys(key)
@@ -80,7 +80,7 @@ func TestE2EPromptCancel(t *testing.T) {
 func TestE2EPromptRetries(t *testing.T) {
 	pe := newPromptEnv(t)
 	t.Run("wrong then right", func(t *testing.T) {
-		tm := pe.shell(t, pe.bin + ` pki issue joe --ca root --cn joe; echo "exit=$?"`)
+		tm := pe.shell(t, pe.bin+` pki issue joe --ca root --cn joe; echo "exit=$?"`)
 		tm.waitFor("prompt", "Enter workspace passphrase:")
 		tm.typeText("nope")
 		tm.keys("Enter")
@@ -91,7 +91,7 @@ func TestE2EPromptRetries(t *testing.T) {
 	})
 	t.Run("three wrong", func(t *testing.T) {
 		before := pe.hash()
-		tm := pe.shell(t, pe.bin + ` pki issue ann --ca root --cn ann; echo "exit=$?"`)
+		tm := pe.shell(t, pe.bin+` pki issue ann --ca root --cn ann; echo "exit=$?"`)
 		for i := 1; i <= 3; i++ {
 			tm.waitForCount("prompt", "Enter workspace passphrase:", i)
 			tm.typeText(fmt.Sprintf("wrong-%d", i))
@@ -108,7 +108,7 @@ func TestE2EPromptInBackground(t *testing.T) {
 	pe := newPromptEnv(t)
 	// set -m gives the background job its own process group, as an
 	// interactive shell does for `cmd &`.
-	tm := pe.shell(t, `set -m; ` + pe.bin + ` pki issue joe --ca root --cn joe & wait $!; echo "exit=$?"`)
+	tm := pe.shell(t, `set -m; `+pe.bin+` pki issue joe --ca root --cn joe & wait $!; echo "exit=$?"`)
 	tm.waitFor("refused at once", "runs in the background", "mtlswb unlock", "MTLSWB_PASSPHRASE", "--passphrase-file", "exit=2")
 }
 
