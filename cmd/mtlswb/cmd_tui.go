@@ -6,6 +6,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mtlswb/mtlswb/tui"
+	"github.com/mtlswb/mtlswb/workspace"
 	"github.com/mtlswb/mtlswb/workspace/demo"
 )
 
@@ -21,7 +22,10 @@ func cmdTUI(c *cli, args []string) error {
 	if err := c.needTerminal(); err != nil {
 		return err
 	}
-	return tui.Run(c.ctx, tui.Options{WorkspacePath: path, StartDemo: startDemo, DemoGuide: demo.Guide})
+	return tui.Run(c.ctx, tui.Options{WorkspacePath: path, StartDemo: startDemo, DemoGuide: demo.Guide,
+		AgentKeys: c.agentKeysQuiet,
+		AgentLock: func(s *workspace.Store) { c.agent().Lock(s.ID()) },
+	})
 }
 
 // needTerminal refuses to start the TUI without a terminal, with the way out,

@@ -9,7 +9,8 @@ import (
 	"github.com/mtlswb/mtlswb/workspace"
 )
 
-// unlock returns the workspace keys, asking for the passphrase only when the
+// unlock returns the workspace keys: from the key agent when it holds them
+// (`mtlswb unlock`), else from the passphrase, asked for only when the
 // workspace is encrypted. A typed passphrase that is wrong may be typed
 // again, up to promptTries times.
 func (c *cli) unlock(s *workspace.Store) (*workspace.Keys, error) {
@@ -21,6 +22,10 @@ func (c *cli) unlock(s *workspace.Store) (*workspace.Keys, error) {
 		if err != nil {
 			return nil, err
 		}
+		c.keys = keys
+		return keys, nil
+	}
+	if keys := c.agentKeys(s); keys != nil {
 		c.keys = keys
 		return keys, nil
 	}
