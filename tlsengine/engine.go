@@ -43,14 +43,7 @@ const (
 // Report whose Failure has Category InvalidRequest and Phase PhaseSetup.
 func Run(ctx context.Context, req Request) Report {
 	start := time.Now()
-	rep := Report{
-		Request:   RequestInfo{URL: safetext.Line(redactURL(req.URL)), Probe: req.Probe, Identity: safetext.Line(req.ClientName), Insecure: req.Insecure},
-		StartedAt: start,
-		Warnings:  []string{},
-	}
-	if !req.Probe {
-		rep.Request.Method = strings.ToUpper(req.method())
-	}
+	rep := newReport(req, start)
 	tgt, err := req.check()
 	if err != nil {
 		rep.Failure = invalidRequest(err)
@@ -80,6 +73,19 @@ func Run(ctx context.Context, req Request) Report {
 	}
 	rep.OK = rep.Failure == nil
 	finish(&rep, start)
+	return rep
+}
+
+// newReport is a Report of req with nothing attempted yet.
+func newReport(req Request, start time.Time) Report {
+	rep := Report{
+		Request:   RequestInfo{URL: safetext.Line(redactURL(req.URL)), Probe: req.Probe, Identity: safetext.Line(req.ClientName), Insecure: req.Insecure},
+		StartedAt: start,
+		Warnings:  []string{},
+	}
+	if !req.Probe {
+		rep.Request.Method = strings.ToUpper(req.method())
+	}
 	return rep
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -19,6 +20,10 @@ import (
 type ImportOptions struct {
 	Name string
 	As   Kind
+	// Unlock, when Import is given no keys, is called for them only if a
+	// record to store carries a private key: importing certificates alone
+	// never asks for the passphrase.
+	Unlock func() (*Keys, error)
 }
 
 // maxImportFiles bounds a directory walk so a mistaken `import ~` does not
@@ -52,6 +57,11 @@ func (s *Store) Import(keys *Keys, paths []string, pass certfile.PassphraseFunc,
 	recs, err := planImport(ids, cas, opts, existing)
 	if err != nil {
 		return nil, err
+	}
+	if keys == nil && opts.Unlock != nil && slices.ContainsFunc(recs, func(r NewRecord) bool { return r.Key != nil }) {
+		if keys, err = opts.Unlock(); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.Add(keys, recs); err != nil {
 		return nil, err

@@ -323,14 +323,19 @@ func cmdImport(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Unlock first so a wrong workspace passphrase is found before files are
-	// read and their passphrases asked for.
-	keys, err := c.unlock(s)
-	if err != nil {
-		return err
+	// Only a private key needs the workspace unlocked: certificates alone
+	// (a CA, a server's certificate) never ask for the passphrase.
+	var unlockErr error
+	opts.Unlock = func() (*workspace.Keys, error) {
+		keys, err := c.unlock(s)
+		unlockErr = err
+		return keys, err
 	}
-	entries, err := s.Import(keys, pos, c.importPassphrase(*passFile), opts)
+	entries, err := s.Import(nil, pos, c.importPassphrase(*passFile), opts)
 	if err != nil {
+		if unlockErr != nil {
+			return unlockErr
+		}
 		return badInputUnlessBusy(err)
 	}
 	for _, e := range entries {

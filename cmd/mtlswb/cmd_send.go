@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -120,11 +121,63 @@ func (f *tlsFlags) input(url string, keyPass certfile.PassphraseFunc) plan.Input
 // the report and keeps it in the workspace history when a workspace was
 // used. The plan's decisions reach stderr as they are made.
 func (c *cli) attempt(in plan.Input, asJSON bool) error {
-	p, err := plan.Make(c.ctx, in, c.planSteps(in.Explicit.Identity))
+	steps := c.planSteps(in.Explicit.Identity)
+	identity := ""
+	decided := steps.Decided
+	steps.Decided = func(d plan.Decision) {
+		if d.Kind == plan.KindIdentity {
+			identity = d.Choice
+		}
+		decided(d)
+	}
+	// A passphrase typed for a request that then fails at DNS or TCP is
+	// asked for nothing: when unlocking would prompt, the server is
+	// reached first, and a failure there is the report.
+	steps.Unlock = func(s *workspace.Store) (*workspace.Keys, error) {
+		if c.wouldPrompt(s) {
+			spec := in.Spec
+			spec.Identity = identity
+			if req, err := spec.Request(); err == nil {
+				req.ClientName = identity
+				if rep := tlsengine.Reach(c.ctx, req); rep != nil {
+					return nil, &unreachableError{rep: *rep}
+				}
+			}
+		}
+		return c.unlock(s)
+	}
+	p, err := plan.Make(c.ctx, in, steps)
+	var unreachable *unreachableError
+	if errors.As(err, &unreachable) {
+		return c.finishAttempt(p, unreachable.rep, asJSON)
+	}
 	if err != nil {
 		return c.planFailed(p, err, asJSON)
 	}
-	rep := tlsengine.Run(c.ctx, p.Request)
+	return c.finishAttempt(p, tlsengine.Run(c.ctx, p.Request), asJSON)
+}
+
+// unreachableError ends planning when the server could not be reached
+// before a passphrase prompt; rep says why.
+type unreachableError struct{ rep tlsengine.Report }
+
+func (e *unreachableError) Error() string { return "the server cannot be reached: " + e.rep.Failure.Summary }
+
+// wouldPrompt reports whether unlocking s would ask at the terminal. It
+// takes the agent's keys on the way when the agent holds them.
+func (c *cli) wouldPrompt(s *workspace.Store) bool {
+	if c.keys != nil || !s.Encrypted() || c.getenv("MTLSWB_PASSPHRASE") != "" || c.passphraseFile != "" {
+		return false
+	}
+	if keys := c.agentKeys(s); keys != nil {
+		c.keys = keys
+		return false
+	}
+	return true
+}
+
+// finishAttempt keeps rep in history, prints it and sets the exit code.
+func (c *cli) finishAttempt(p *plan.Plan, rep tlsengine.Report, asJSON bool) error {
 	if p.Store != nil {
 		// A busy workspace must not turn a finished request into a
 		// failure, so it only warns.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -123,5 +124,40 @@ func TestWords(t *testing.T) {
 		if got := words(d); got != want {
 			t.Errorf("words(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestNoPromptWithoutKey: commands that need no private key never ask for
+// the passphrase, and neither does a send that fails before the handshake.
+func TestNoPromptWithoutKey(t *testing.T) {
+	e := newEnv(t)
+	withAgent(t, e)
+	e.ok("pki", "ca", "root", "--cn", "Root")
+	e.ok("pki", "issue", "joe", "--ca", "root", "--cn", "joe")
+	e.ok("pki", "ca", "other", "--cn", "Other")
+	otherPEM := e.file("other.pem", []byte(e.ok("export", "other").stdout))
+	e.ok("rm", "other")
+	delete(e.vars, "MTLSWB_PASSPHRASE")
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	for _, args := range [][]string{
+		{"import", "--as", "ca", "--name", "other", otherPEM},
+		{"ls"},
+		{"show", "joe"},
+		{"which", "https://example.test/"},
+		{"unlock", "--status"}, // exit 1: nothing unlocked, and no prompt either
+	} {
+		if r := e.run(args...); needsPrompt(r) || r.code == 2 {
+			t.Errorf("mtlswb %s asked for the passphrase: %s", strings.Join(args, " "), r)
+		}
+	}
+	r := e.run("send", "--identity", "joe", "--ca", "root", "https://"+closed+"/")
+	if needsPrompt(r) || r.code != 1 || !strings.Contains(r.stdout, "connection-refused") {
+		t.Errorf("send to a closed port must report the refusal, not ask: %s", r)
 	}
 }
