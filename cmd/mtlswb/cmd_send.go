@@ -161,7 +161,9 @@ func (c *cli) attempt(in plan.Input, asJSON bool) error {
 // before a passphrase prompt; rep says why.
 type unreachableError struct{ rep tlsengine.Report }
 
-func (e *unreachableError) Error() string { return "the server cannot be reached: " + e.rep.Failure.Summary }
+func (e *unreachableError) Error() string {
+	return "the server cannot be reached: " + e.rep.Failure.Summary
+}
 
 // wouldPrompt reports whether unlocking s would ask at the terminal. It
 // takes the agent's keys on the way when the agent holds them.
