@@ -108,6 +108,7 @@ type bufferedConn struct {
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 func (a *attempt) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	addr, _ = a.route(addr)
 	if a.req.Proxy != "" {
 		return a.dialProxy(ctx, addr)
 	}
@@ -365,7 +366,7 @@ func (a *attempt) request(ctx context.Context) (*HTTPInfo, error) {
 	}
 	defer resp.Body.Close()
 	a.setPhase(PhaseResponse)
-	return readResponse(resp)
+	return readResponse(resp, a.req.BodyTo)
 }
 
 func (a *attempt) trace() *httptrace.ClientTrace {

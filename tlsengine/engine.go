@@ -323,6 +323,7 @@ type attempt struct {
 	raw           *rawConn
 	tlsConn       *tls.Conn // of the last successful handshake
 	warnings      []string
+	routed        string // the route taken, see curlopts.go
 }
 
 // certRequest is the server's CertificateRequest.
@@ -434,6 +435,7 @@ func (a *attempt) fill(rep *Report) {
 	defer a.mu.Unlock()
 	rep.Timing = a.timing
 	rep.Warnings = append(rep.Warnings, a.warnings...)
+	rep.Request.Route = safetext.Line(a.routed)
 	info := &rep.TLS
 	info.ServerName = safetext.Line(a.serverName)
 	if cs := a.state; cs != nil {

@@ -10,6 +10,7 @@ package tlsengine
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"net/http"
 	"time"
 )
@@ -41,6 +42,10 @@ type Request struct {
 	Timeout    time.Duration
 	Follow     bool   // follow redirects (reported, not followed, otherwise)
 	Proxy      string // http://host:port for an HTTP CONNECT proxy
+	// Routes dial other addresses than the URL's (curl's --resolve and
+	// --connect-to); BodyTo receives the whole response body. See curlopts.go.
+	Routes []Route
+	BodyTo io.Writer
 
 	// Candidates are the other identities the user has; diagnosis names the ones
 	// the server would accept. KnownCAs are CAs the user has but did not trust
@@ -79,6 +84,9 @@ type RequestInfo struct {
 	Probe    bool   `json:"probe,omitempty"`
 	Identity string `json:"identity,omitempty"`
 	Insecure bool   `json:"insecure,omitempty"`
+	// Route says which address was dialled instead of the URL's, and by
+	// which flag; SNI and Host stayed the URL's.
+	Route string `json:"route,omitempty"`
 }
 
 // Failure is the diagnosis of a failed attempt: exactly one category.
