@@ -4,8 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"strings"
+	"io"
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
@@ -55,10 +54,10 @@ func cmdSend(c *cli, args []string) error {
 	method := fs.String("X", "", "HTTP `method` (default GET, or POST with -d)")
 	var headers stringList
 	fs.Var(&headers, "H", "request header 'Name: value' (repeatable)")
-	data := fs.String("d", "", "request body, or @FILE to read it from a file")
 	follow := fs.Bool("follow", false, "follow redirects (by default they are reported, not followed)")
 	proxy := fs.String("proxy", "", "send through an HTTP CONNECT proxy `URL`")
-	pos, err := c.parse(fs, args, "[--identity NAME|auto | --cert FILE --key FILE] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] URL")
+	cf := addCurlFlags(fs, tf, method, &headers, follow, proxy)
+	pos, err := c.parse(fs, expandShortFlags(fs, args), "[--identity NAME|auto | --cert FILE[:PASS] [--key FILE]] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] URL")
 	if err != nil {
 		return err
 	}
@@ -66,17 +65,13 @@ func cmdSend(c *cli, args []string) error {
 		return err
 	}
 	tf.set = setFlags(fs)
-	body := *data
-	if strings.HasPrefix(body, "@") {
-		b, err := os.ReadFile(body[1:])
-		if err != nil {
-			return badInput(fmt.Errorf("read request body: %w", err))
-		}
-		body = string(b)
+	if err := cf.apply(tf.set); err != nil {
+		return err
 	}
-	in := tf.input(pos[0], c.importPassphrase(tf.passFile))
-	in.Spec.Method, in.Spec.Headers, in.Spec.Body, in.Spec.Follow, in.Spec.Proxy = *method, headers, body, *follow, *proxy
-	return c.attempt(in, tf.asJSON)
+	in := tf.input(pos[0], cf.keyPassphrase(c.importPassphrase(tf.passFile)))
+	in.Spec.Method, in.Spec.Headers, in.Spec.Body, in.Spec.Follow, in.Spec.Proxy = *method, headers, cf.body, *follow, *proxy
+	return c.attempt(in, sendOptions{asJSON: tf.asJSON, routes: cf.routes, output: cf.output,
+		include: cf.include, silent: cf.silent || cf.showError, verbose: cf.verbose})
 }
 
 func cmdProbe(c *cli, args []string) error {
@@ -92,7 +87,7 @@ func cmdProbe(c *cli, args []string) error {
 	tf.set = setFlags(fs)
 	in := tf.input(pos[0], c.importPassphrase(tf.passFile))
 	in.Spec.Probe = true
-	return c.attempt(in, tf.asJSON)
+	return c.attempt(in, sendOptions{asJSON: tf.asJSON})
 }
 
 // input is what the flags ask for: the spec, which fields were given (a
@@ -120,7 +115,7 @@ func (f *tlsFlags) input(url string, keyPass certfile.PassphraseFunc) plan.Input
 // attempt plans the request (profile, identity, trust), runs it, prints
 // the report and keeps it in the workspace history when a workspace was
 // used. The plan's decisions reach stderr as they are made.
-func (c *cli) attempt(in plan.Input, asJSON bool) error {
+func (c *cli) attempt(in plan.Input, o sendOptions) error {
 	steps := c.planSteps(in.Explicit.Identity)
 	identity := ""
 	decided := steps.Decided
@@ -138,7 +133,7 @@ func (c *cli) attempt(in plan.Input, asJSON bool) error {
 			spec := in.Spec
 			spec.Identity = identity
 			if req, err := spec.Request(); err == nil {
-				req.ClientName = identity
+				req.ClientName, req.Routes = identity, o.routes
 				if rep := tlsengine.Reach(c.ctx, req); rep != nil {
 					return nil, &unreachableError{rep: *rep}
 				}
@@ -149,12 +144,17 @@ func (c *cli) attempt(in plan.Input, asJSON bool) error {
 	p, err := plan.Make(c.ctx, in, steps)
 	var unreachable *unreachableError
 	if errors.As(err, &unreachable) {
-		return c.finishAttempt(p, unreachable.rep, asJSON)
+		return c.finishAttempt(p, unreachable.rep, nil, o)
 	}
 	if err != nil {
-		return c.planFailed(p, err, asJSON)
+		return c.planFailed(p, err, o.asJSON)
 	}
-	return c.finishAttempt(p, tlsengine.Run(c.ctx, p.Request), asJSON)
+	body, err := o.openBody()
+	if err != nil {
+		return err
+	}
+	p.Request.Routes, p.Request.BodyTo = o.routes, body.writer()
+	return c.finishAttempt(p, tlsengine.Run(c.ctx, p.Request), body, o)
 }
 
 // unreachableError ends planning when the server could not be reached
@@ -178,8 +178,9 @@ func (c *cli) wouldPrompt(s *workspace.Store) bool {
 	return true
 }
 
-// finishAttempt keeps rep in history, prints it and sets the exit code.
-func (c *cli) finishAttempt(p *plan.Plan, rep tlsengine.Report, asJSON bool) error {
+// finishAttempt keeps rep in history, delivers the body, prints the report
+// and sets the exit code.
+func (c *cli) finishAttempt(p *plan.Plan, rep tlsengine.Report, body *bodyFile, o sendOptions) error {
 	if p.Store != nil {
 		// A busy workspace must not turn a finished request into a
 		// failure, so it only warns.
@@ -187,7 +188,10 @@ func (c *cli) finishAttempt(p *plan.Plan, rep tlsengine.Report, asJSON bool) err
 			fmt.Fprintf(c.stderr, "warning: the attempt was not saved in history: %s\n", safetext.Line(err.Error()))
 		}
 	}
-	if err := c.printReport(rep, asJSON); err != nil {
+	if err := c.deliver(body, rep, o); err != nil {
+		return err
+	}
+	if err := c.report(rep, o); err != nil {
 		return err
 	}
 	if !rep.OK {
@@ -197,10 +201,14 @@ func (c *cli) finishAttempt(p *plan.Plan, rep tlsengine.Report, asJSON bool) err
 }
 
 func (c *cli) printReport(rep tlsengine.Report, asJSON bool) error {
+	return c.printReportTo(c.stdout, rep, asJSON)
+}
+
+func (c *cli) printReportTo(w io.Writer, rep tlsengine.Report, asJSON bool) error {
 	if asJSON {
-		return writeJSON(c.stdout, rep)
+		return writeJSON(w, rep)
 	}
-	renderReport(c.stdout, rep, c.colour(c.stdout))
+	renderReport(w, rep, c.colour(w))
 	return nil
 }
 
