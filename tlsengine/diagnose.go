@@ -218,7 +218,11 @@ func (a *attempt) notTLS(f *Failure, fx facts, rhe tls.RecordHeaderError) {
 	f.Detail = fmt.Sprintf("it answered the TLS ClientHello with %q", safetext.Line(string(first)))
 	f.Hints = []string{"use the port where the server speaks TLS"}
 	if what == "plain HTTP" {
-		f.Hints = append(f.Hints, "this port serves plain HTTP: an http:// URL would reach it without TLS")
+		plain := "http://" + a.tgt.addr + "/"
+		if u := a.tgt.url; u != nil {
+			plain = "http://" + a.tgt.addr + u.EscapedPath()
+		}
+		f.Hints = append(f.Hints, fmt.Sprintf("this port serves plain HTTP, and mtlswb speaks only TLS: `curl %s` reaches it without TLS", safetext.Line(plain)))
 	}
 	if what == "an SMTP or FTP greeting" || what == "IMAP" || what == "POP3" {
 		f.Hints = append(f.Hints, "this service may need STARTTLS, which mtlswb does not speak: use its implicit-TLS port")

@@ -180,8 +180,8 @@ func (c *cli) store() (*workspace.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !workspace.Exists(path) {
-		return nil, badInput(fmt.Errorf("no workspace at %s: run `mtlswb init` to create one, or pass --workspace PATH", path))
+	if err := checkWorkspacePath(path, false); err != nil {
+		return nil, err
 	}
 	return workspace.Open(path)
 }

@@ -26,8 +26,8 @@ func cmdInit(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if workspace.Exists(path) {
-		return badInput(fmt.Errorf("a workspace already exists at %s: use it, or pass --workspace PATH for another one", path))
+	if err := checkWorkspacePath(path, true); err != nil {
+		return err
 	}
 	opts := workspace.CreateOptions{NoPassphrase: *noPass}
 	if !*noPass {

@@ -19,6 +19,12 @@ func cmdTUI(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := os.Stat(path); err == nil {
+		// A missing workspace is the first-run screen's; a wrong file is not.
+		if err := checkWorkspacePath(path, false); err != nil {
+			return err
+		}
+	}
 	if err := c.needTerminal(); err != nil {
 		return err
 	}
