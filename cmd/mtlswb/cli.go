@@ -105,14 +105,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, synopsis string) ([]string,
 }
 
 func (c *cli) printUsage(fs *flag.FlagSet, synopsis string) {
-	fmt.Fprintf(c.stdout, "Usage: %s %s\n", fs.Name(), synopsis)
-	if c.command != nil {
-		fmt.Fprintf(c.stdout, "\n%s.\n", strings.ToUpper(c.command.summary[:1])+c.command.summary[1:])
-	}
-	fmt.Fprintln(c.stdout, "\nFlags:")
-	fs.SetOutput(c.stdout)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	writeUsage(c.stdout, fs, synopsis, c.command)
 }
 
 // wantArgs checks the count of positional arguments.

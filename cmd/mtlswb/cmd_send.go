@@ -93,6 +93,10 @@ func cmdProbe(c *cli, args []string) error {
 // input is what the flags ask for: the spec, which fields were given (a
 // profile must not override them) and the CLI's extras.
 func (f *tlsFlags) input(url string, keyPass certfile.PassphraseFunc) plan.Input {
+	if f.certFile != "" && f.keyFile == "" {
+		// A PEM bundle or a PKCS#12 file holds the key too, as curl expects.
+		f.keyFile = f.certFile
+	}
 	return plan.Input{
 		Spec: workspace.RequestSpec{
 			URL: url, Identity: f.identity, SystemRoots: f.systemRoots, ServerName: f.serverName,

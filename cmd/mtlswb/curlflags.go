@@ -93,9 +93,9 @@ func addCurlFlags(fs *flag.FlagSet, tf *tlsFlags, method *string, headers *strin
 	fs.BoolVar(&cf.fail, "fail", false, "exit 1 on an HTTP error status (always so in mtlswb)")
 	fs.StringVar(&cf.maxTime, "m", "", "alias of --max-time")
 	fs.StringVar(&cf.maxTime, "max-time", "", "give up after `SECONDS` (like --timeout)")
-	for _, name := range []string{"d", "data", "data-binary"} {
-		fs.Var(dataFlag{list: &cf.data}, name, "request `BODY`, or @FILE to read it from a file (bytes sent as they are)")
-	}
+	fs.Var(dataFlag{list: &cf.data}, "d", "request `BODY`, or @FILE to read it from a file (bytes sent as they are; several joined with &)")
+	fs.Var(dataFlag{list: &cf.data}, "data", "alias of -d")
+	fs.Var(dataFlag{list: &cf.data}, "data-binary", "alias of -d")
 	fs.Var(dataFlag{list: &cf.data, raw: true}, "data-raw", "request `BODY`, a leading @ included")
 	fs.StringVar(&cf.user, "u", "", "alias of --user")
 	fs.StringVar(&cf.user, "user", "", "HTTP basic authentication as `USER:PASSWORD`")
@@ -119,10 +119,6 @@ func (cf *curlFlags) apply(set map[string]bool) error {
 	tf := cf.tf
 	if err := cf.splitCertPass(); err != nil {
 		return err
-	}
-	if tf.certFile != "" && tf.keyFile == "" {
-		// A PEM bundle or a PKCS#12 file holds the key too, as curl expects.
-		tf.keyFile = tf.certFile
 	}
 	if err := oneOf("--cert-type", cf.certType, "PEM", "DER", "P12"); err != nil {
 		return err

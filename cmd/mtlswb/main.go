@@ -65,6 +65,7 @@ func init() {
 		{"collection", "share saved requests and their profiles without secrets", cmdCollection},
 		{"demo", "a demo workspace and local servers showing every failure", cmdDemo},
 		{"tui", "open the terminal UI (the default with no command)", cmdTUI},
+		{"completion", "print shell completion for bash, zsh or fish", cmdCompletion},
 		{"help", "show help for a command", cmdHelp},
 	}
 }
@@ -102,8 +103,8 @@ func runEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	switch name {
 	case "-h", "--help":
 		name = "help"
-	case "version", "--version":
-		fmt.Fprintln(stdout, "mtlswb", version)
+	case "version", "--version", "-V":
+		fmt.Fprintln(stdout, versionLine())
 		return exitOK
 	}
 	cmd := findCommand(name)
@@ -133,13 +134,18 @@ func suggest(name string) string {
 }
 
 func cmdHelp(c *cli, args []string) error {
+	if len(args) == 1 && args[0] == "--man" {
+		writeMan(c.stdout, c.getenv)
+		return nil
+	}
 	if len(args) > 0 {
 		cmd := findCommand(args[0])
 		if cmd == nil {
 			return usagef("unknown command %q; run `mtlswb help` for the list", args[0])
 		}
-		// Each command prints its own flags on --help.
-		return cmd.run(c, []string{"--help"})
+		// Each command prints its own flags on --help, under its own name.
+		c.command = cmd
+		return cmd.run(c, append(args[1:], "--help"))
 	}
 	fmt.Fprint(c.stdout, `mtlswb — the mTLS workbench
 
@@ -158,16 +164,21 @@ Global flags (before or after the command):
                            $XDG_DATA_HOME/mtlswb/workspace.db)
   --passphrase-file FILE   read the workspace passphrase from FILE
 
+The workspace passphrase comes from the key agent (after `+"`mtlswb unlock`"+`), else
+MTLSWB_PASSPHRASE, else --passphrase-file, else a prompt (Ctrl-C cancels).
+
 Environment:
   MTLSWB_WORKSPACE           workspace file
-  MTLSWB_PASSPHRASE          workspace passphrase (else --passphrase-file, else a prompt)
+  MTLSWB_PASSPHRASE          workspace passphrase
   MTLSWB_IMPORT_PASSPHRASE   passphrase of files being imported
   MTLSWB_EXPORT_PASSPHRASE   passphrase for exported keys
   MTLSWB_NEW_PASSPHRASE      new passphrase for passwd
   NO_COLOR                   no colour in any output
 
-Exit codes: 0 success, 1 the operation failed, 2 usage error or bad input.
-Run 'mtlswb COMMAND --help' for a command's flags.
+Exit codes: 0 success, 1 the operation failed, 2 usage error or bad input,
+130 a prompt was cancelled.
+Run 'mtlswb help COMMAND' (or 'mtlswb COMMAND --help') for a command's flags,
+'mtlswb --version' for the version.
 `)
 	return nil
 }
