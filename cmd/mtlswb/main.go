@@ -138,7 +138,7 @@ func cmdHelp(c *cli, args []string) error {
 		writeMan(c.stdout, c.getenv)
 		return nil
 	}
-	if len(args) > 0 {
+	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" {
 		cmd := findCommand(args[0])
 		if cmd == nil {
 			return usagef("unknown command %q; run `mtlswb help` for the list", args[0])
