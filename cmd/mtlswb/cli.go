@@ -280,7 +280,7 @@ func exitCode(err error) int {
 	case errors.As(err, &usage), errors.As(err, &bad),
 		errors.As(err, &taken), errors.As(err, &dup), errors.As(err, &inUse), errors.As(err, &profileUse),
 		errors.As(err, &format), errors.As(err, &unmatched),
-		errors.Is(err, workspace.ErrWrongPassphrase), errors.Is(err, workspace.ErrNotFound),
+		errors.Is(err, workspace.ErrWrongPassphrase), errors.Is(err, workspace.ErrNotFound), errors.Is(err, workspace.ErrNoKey),
 		errors.Is(err, certfile.ErrWrongPassphrase), errors.Is(err, certfile.ErrEncrypted),
 		errors.Is(err, certfile.ErrTooLarge):
 		return exitUsage

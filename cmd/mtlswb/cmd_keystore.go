@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -119,6 +120,9 @@ func cmdList(c *cli, args []string) error {
 			expiry += fmt.Sprintf(" (%dd)", days)
 		}
 		var notes []string
+		if e.Kind == workspace.KindIdentity && !e.HasKey {
+			notes = append(notes, "awaiting its key")
+		}
 		if e.Kind == workspace.KindIdentity && !e.ClientAuth {
 			notes = append(notes, "no clientAuth EKU")
 		}
@@ -331,20 +335,28 @@ func cmdImport(c *cli, args []string) error {
 		unlockErr = err
 		return keys, err
 	}
-	entries, err := s.Import(nil, pos, c.importPassphrase(*passFile), opts)
+	res, err := s.ImportReport(nil, pos, c.importPassphrase(*passFile), opts)
 	if err != nil {
 		if unlockErr != nil {
 			return unlockErr
 		}
 		return badInputUnlessBusy(err)
 	}
-	for _, e := range entries {
-		what := "CA"
-		if e.Kind == workspace.KindIdentity {
-			what = "identity"
+	for _, e := range res.Entries {
+		what := "imported CA"
+		switch {
+		case slices.Contains(res.Completed, e.Name):
+			what = "completed identity"
+		case e.Kind == workspace.KindIdentity && !e.HasKey:
+			what = "imported identity awaiting its key:"
+		case e.Kind == workspace.KindIdentity:
+			what = "imported identity"
 		}
-		fmt.Fprintf(c.stdout, "imported %s %s (%s, issued by %s, expires %s, %s)\n", what, e.Name,
+		fmt.Fprintf(c.stdout, "%s %s (%s, issued by %s, expires %s, %s)\n", what, e.Name,
 			cell(e.SubjectCN), cell(e.IssuerCN), e.NotAfter.Format("2006-01-02"), e.KeyType)
+	}
+	for _, note := range res.Notes {
+		fmt.Fprintf(c.stderr, "note: %s\n", safetext.Line(note))
 	}
 	return nil
 }
