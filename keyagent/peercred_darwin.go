@@ -6,26 +6,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// peerUID is the uid of the process at the other end of c, from the
-// kernel (LOCAL_PEERCRED).
+// peerUID is the uid of the process at the other end of c (LOCAL_PEERCRED).
 func peerUID(c *net.UnixConn) (int, error) {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	var uid int
-	var credErr error
-	err = raw.Control(func(fd uintptr) {
-		var cred *unix.Xucred
-		cred, credErr = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
-		if credErr == nil {
-			uid = int(cred.Uid)
+	return socketUID(c, func(fd int) (uint32, error) {
+		cred, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
+		if err != nil {
+			return 0, err
 		}
+		return cred.Uid, nil
 	})
-	if err == nil {
-		err = credErr
-	}
-	return uid, err
 }
 
 func harden() { _ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{}) }

@@ -6,26 +6,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// peerUID is the uid of the process at the other end of c, from the
-// kernel (SO_PEERCRED), not from anything the peer says.
+// peerUID is the uid of the process at the other end of c (SO_PEERCRED).
 func peerUID(c *net.UnixConn) (int, error) {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	var uid int
-	var credErr error
-	err = raw.Control(func(fd uintptr) {
-		var cred *unix.Ucred
-		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-		if credErr == nil {
-			uid = int(cred.Uid)
+	return socketUID(c, func(fd int) (uint32, error) {
+		cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+		if err != nil {
+			return 0, err
 		}
+		return cred.Uid, nil
 	})
-	if err == nil {
-		err = credErr
-	}
-	return uid, err
 }
 
 // harden keeps the agent's memory from other processes of the same user

@@ -50,11 +50,7 @@ func Run(ctx context.Context, req Request) Report {
 		finish(&rep, start)
 		return rep
 	}
-	timeout := req.Timeout
-	if timeout == 0 {
-		timeout = defaultTimeout
-	}
-	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	runCtx, cancel := context.WithTimeout(ctx, req.timeout())
 	defer cancel()
 
 	a := newAttempt(req, tgt, start)

@@ -17,11 +17,7 @@ func Reach(ctx context.Context, req Request) *Report {
 	if err != nil {
 		return nil
 	}
-	timeout := req.Timeout
-	if timeout == 0 {
-		timeout = defaultTimeout
-	}
-	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	runCtx, cancel := context.WithTimeout(ctx, req.timeout())
 	defer cancel()
 	a := newAttempt(req, tgt, start)
 	c, err := a.dialTCP(runCtx, tgt.addr)
@@ -34,4 +30,12 @@ func Reach(ctx context.Context, req Request) *Report {
 	rep.Failure = a.diagnose(ctx, err)
 	finish(&rep, start)
 	return &rep
+}
+
+// timeout is the request's time limit, the engine's default when unset.
+func (r Request) timeout() time.Duration {
+	if r.Timeout == 0 {
+		return defaultTimeout
+	}
+	return r.Timeout
 }

@@ -205,8 +205,9 @@ func (c *cli) takesValue(path []string, flag string) bool {
 	return takes[flag]
 }
 
-// store opens the workspace for names only: never an error, never a prompt.
-func (c *cli) namesStore() *workspace.Store {
+// fromWorkspace lists names read from the workspace: never an error,
+// never a prompt (names are not secret), nothing when there is none.
+func (c *cli) fromWorkspace(list func(*workspace.Store) ([]string, error)) []string {
 	path, err := c.path()
 	if err != nil || !workspace.Exists(path) {
 		return nil
@@ -215,68 +216,52 @@ func (c *cli) namesStore() *workspace.Store {
 	if err != nil {
 		return nil
 	}
-	return s
+	names, err := list(s)
+	if err != nil {
+		return nil
+	}
+	return names
 }
 
 // names lists record names of kind ("" for all).
 func (c *cli) names(kind workspace.Kind) []string {
-	s := c.namesStore()
-	if s == nil {
-		return nil
-	}
-	entries, err := s.List()
-	if err != nil {
-		return nil
-	}
-	var names []string
-	for _, e := range entries {
-		if kind == "" || e.Kind == kind {
-			names = append(names, e.Name)
+	return c.fromWorkspace(func(s *workspace.Store) ([]string, error) {
+		entries, err := s.List()
+		var names []string
+		for _, e := range entries {
+			if kind == "" || e.Kind == kind {
+				names = append(names, e.Name)
+			}
 		}
-	}
-	return names
+		return names, err
+	})
 }
 
 func (c *cli) profileNames() []string {
-	s := c.namesStore()
-	if s == nil {
-		return nil
-	}
-	ps, err := s.Profiles()
-	if err != nil {
-		return nil
-	}
-	var names []string
-	for _, p := range ps.Profiles {
-		names = append(names, p.Name)
-	}
-	return names
+	return c.fromWorkspace(func(s *workspace.Store) ([]string, error) {
+		ps, err := s.Profiles()
+		var names []string
+		for _, p := range ps.Profiles {
+			names = append(names, p.Name)
+		}
+		return names, err
+	})
 }
 
 func (c *cli) envNames() []string {
-	s := c.namesStore()
-	if s == nil {
-		return nil
-	}
-	ps, err := s.Profiles()
-	if err != nil {
-		return nil
-	}
-	return ps.Envs()
+	return c.fromWorkspace(func(s *workspace.Store) ([]string, error) {
+		ps, err := s.Profiles()
+		return ps.Envs(), err
+	})
 }
 
 func (c *cli) savedNames() []string {
-	s := c.namesStore()
-	if s == nil {
-		return nil
-	}
-	saved, err := s.SavedRequests()
-	if err != nil {
-		return nil
-	}
-	var names []string
-	for _, r := range saved {
-		names = append(names, r.Name)
-	}
-	return names
+	return c.fromWorkspace(func(s *workspace.Store) ([]string, error) {
+		saved, err := s.SavedRequests()
+		var names []string
+		for _, r := range saved {
+			names = append(names, r.Name)
+		}
+		return names, err
+	})
 }
