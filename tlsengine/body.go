@@ -11,6 +11,15 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
+const (
+	// bodyKeepLimit is how much of a body HTTPInfo.Body keeps; bodyReadLimit
+	// is how much is read (and counted) at all, so a huge download cannot
+	// hold the attempt forever.
+	bodyKeepLimit = 1 << 20
+	bodyReadLimit = 64 << 20
+	previewLimit  = 4 << 10
+)
+
 // readResponse turns a response into HTTPInfo, reading the body within the
 // engine's limits. A body that fails midway still yields what arrived.
 func readResponse(resp *http.Response, to io.Writer) (*HTTPInfo, error) {

@@ -15,8 +15,9 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/tlstest"
 )
 
-// startHangUp accepts connections, reads the ClientHello and closes.
-func startHangUp(t *testing.T) string {
+// startPeer accepts connections on 127.0.0.1 and hands each to serve, one
+// at a time, until the test ends.
+func startPeer(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -30,12 +31,19 @@ func startHangUp(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			_, _ = c.Read(make([]byte, 1024))
-			c.Close()
+			serve(c)
 		}
 	}()
 	t.Cleanup(func() { ln.Close(); <-done })
 	return ln.Addr().String()
+}
+
+// startHangUp accepts connections, reads the ClientHello and closes.
+func startHangUp(t *testing.T) string {
+	return startPeer(t, func(c net.Conn) {
+		_, _ = c.Read(make([]byte, 1024))
+		c.Close()
+	})
 }
 
 func TestNetworkFailures(t *testing.T) {

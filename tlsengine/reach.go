@@ -25,7 +25,7 @@ func Reach(ctx context.Context, req Request) *Report {
 		c.Close()
 		return nil
 	}
-	rep := newReport(req, start)
+	rep := newReport(req, tgt, start)
 	a.fill(&rep)
 	rep.Failure = a.diagnose(ctx, err)
 	finish(&rep, start)

@@ -2,9 +2,14 @@
 // TLS with an optional client certificate, verifies the server's chain link by
 // link, and explains every failure in a fixed vocabulary of categories.
 //
-// It takes and returns standard-library types only: it knows nothing of the
-// workspace file or the terminal UI, so the CLI, the TUI and tests all share
-// one Report and cannot disagree about what happened.
+// An attempt runs a fixed list of phases (phases.go): resolve, connect,
+// the protocol's preamble, the TLS handshake, the late-alert read and the
+// protocol's exchange. The protocol comes from the URL's scheme: HTTP for
+// https://, raw TLS for tls:// and for a probe (protocol.go).
+//
+// It takes and returns standard-library types only: it must not import the
+// workspace, the terminal UI or bbolt (deps_test.go), so the CLI, the TUI and
+// tests all share one Report and cannot disagree about what happened.
 package tlsengine
 
 import (
@@ -15,8 +20,9 @@ import (
 	"time"
 )
 
-// Request describes one attempt. URL is an https:// URL for a request, or
-// host:port (or a URL, whose host is used) when Probe is set.
+// Request describes one attempt. URL is an https:// URL for a request (or
+// another scheme of Schemes: tls://host:port stops after the handshake), or
+// host:port (or a URL, whose host and protocol are used) when Probe is set.
 type Request struct {
 	Method string
 	URL    string
@@ -71,6 +77,9 @@ type Report struct {
 	TLS      TLSInfo     `json:"tls"`
 	HTTP     *HTTPInfo   `json:"http"`
 	Warnings []string    `json:"warnings"`
+	// Application is the answer of a protocol other than HTTP, when its
+	// exchange got one.
+	Application *Application `json:"application,omitempty"`
 	// Identities says, for every candidate identity, whether the server's
 	// CertificateRequest would have accepted it and why not.
 	Identities []IdentityVerdict `json:"identities,omitempty"`
@@ -89,7 +98,9 @@ type RequestInfo struct {
 	Route string `json:"route,omitempty"`
 }
 
-// Failure is the diagnosis of a failed attempt: exactly one category.
+// Failure is the diagnosis of a failed attempt: the category, summary,
+// detail and hints of the best-ranked cause, and every cause the evidence
+// supports in Causes.
 type Failure struct {
 	Phase    Phase    `json:"phase"`
 	Category Category `json:"category"`
@@ -98,6 +109,10 @@ type Failure struct {
 	Hints    []string `json:"hints"`
 	// Alert is the TLS alert number received, 0 when none.
 	Alert int `json:"alert,omitempty"`
+	// Causes are the explanations the evidence supports, best first (by
+	// confidence, then by how specific the rule is); the first is this
+	// Failure's category. Empty for a request that could not be attempted.
+	Causes []Cause `json:"causes,omitempty"`
 }
 
 // Phase says where an attempt stopped.
@@ -113,6 +128,11 @@ const (
 	PhaseRequest   Phase = "request"
 	PhaseResponse  Phase = "response"
 )
+
+// PhasePreamble comes between PhaseConnect and PhaseHandshake: what a
+// protocol says in plain text before TLS (STARTTLS, PostgreSQL's
+// SSLRequest). "starttls" is the word openssl's s_client uses for them all.
+const PhasePreamble Phase = "starttls"
 
 // Category is the fixed vocabulary of failures.
 type Category string
@@ -163,13 +183,15 @@ var Categories = []Category{
 }
 
 // Timing holds phase durations in milliseconds; a phase not reached is 0.
-// DNS, connect (including a proxy's CONNECT) and TLS time the last
-// connection made; RequestSent runs from the connection being ready to the
-// request written; TTFB from the request written to the first response byte
-// (the server's think time); Total is the whole attempt, body included.
+// DNS, connect (including a proxy's CONNECT), the preamble ("starttls_ms",
+// absent for protocols that have none) and TLS time the last connection
+// made; RequestSent runs from the connection being ready to the request
+// written; TTFB from the request written to the first response byte (the
+// server's think time); Total is the whole attempt, body included.
 type Timing struct {
 	DNSMs         float64 `json:"dns_ms"`
 	ConnectMs     float64 `json:"connect_ms"`
+	PreambleMs    float64 `json:"starttls_ms,omitempty"`
 	TLSMs         float64 `json:"tls_ms"`
 	RequestSentMs float64 `json:"request_sent_ms"`
 	TTFBMs        float64 `json:"ttfb_ms"`
@@ -237,6 +259,20 @@ type HTTPInfo struct {
 	// Body is the raw body (up to the engine's limit) for viewers that render
 	// it themselves; never printed as is.
 	Body []byte `json:"-"`
+}
+
+// Application is what a protocol other than HTTP answered after the
+// handshake: where the protocol has one, the server's verdict on the
+// identity (PostgreSQL's authentication request or FATAL, MQTT's CONNACK).
+type Application struct {
+	Protocol string `json:"protocol"`
+	// Accepted is whether the server let the client go on.
+	Accepted bool `json:"accepted"`
+	// Code is the protocol's code for the answer (a reply code, a
+	// SQLSTATE), when it has one.
+	Code string `json:"code,omitempty"`
+	// Message is the server's own words, sanitized.
+	Message string `json:"message,omitempty"`
 }
 
 // IdentityVerdict says whether a candidate identity would satisfy the

@@ -45,15 +45,15 @@ func renderVerdict(st *styles, r *tlsengine.Report, w int) string {
 		}
 		if len(f.Hints) > 0 {
 			b.WriteString("\n" + st.title.Render("What to do") + "\n")
-			for _, h := range f.Hints {
-				for i, l := range wrapLines(safetext.Line(h), w-2) {
-					if i == 0 {
-						b.WriteString("• " + l + "\n")
-					} else {
-						b.WriteString("  " + l + "\n")
-					}
-				}
+			writeBullets(&b, f.Hints, w)
+		}
+		if len(f.Causes) > 1 {
+			others := make([]string, 0, len(f.Causes)-1)
+			for _, c := range f.Causes[1:] {
+				others = append(others, fmt.Sprintf("%s (%s): %s", c.Category, c.Confidence, c.Evidence))
 			}
+			b.WriteString("\n" + st.title.Render("Other possible causes") + "\n")
+			writeBullets(&b, others, w)
 		}
 	}
 	if r.Request.Insecure {
@@ -74,6 +74,19 @@ func renderVerdict(st *styles, r *tlsengine.Report, w int) string {
 	}
 	b.WriteString(cut("identity "+id+" · "+fmt.Sprintf("total %.1f ms", r.Timing.TotalMs), w))
 	return b.String()
+}
+
+// writeBullets writes items as a bulleted list wrapped to w columns.
+func writeBullets(b *strings.Builder, items []string, w int) {
+	for _, item := range items {
+		for i, l := range wrapLines(safetext.Line(item), w-2) {
+			if i == 0 {
+				b.WriteString("• " + l + "\n")
+			} else {
+				b.WriteString("  " + l + "\n")
+			}
+		}
+	}
 }
 
 // renderTiming draws a waterfall like httpstat: each phase starts where the

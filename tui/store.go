@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
 	"github.com/mtlswb/mtlswb/workspace"
 	"github.com/mtlswb/mtlswb/workspace/plan"
+	"github.com/mtlswb/mtlswb/workspace/safefile"
 )
 
 // Every function here returns a tea.Cmd: each workspace call opens the bbolt
@@ -362,21 +364,14 @@ func exportCmd(s *workspace.Store, keys *workspace.Keys, name, format, path stri
 		if err != nil {
 			return errMsg{err: fmt.Errorf("export %s: %w", name, err)}
 		}
-		flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-		if overwrite {
-			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		// A new 0600 file renamed into place: never written through a
+		// link, never left half written (see safefile).
+		err = safefile.Write(path, overwrite, func(w io.Writer) error { _, err := w.Write(data); return err })
+		if errors.Is(err, os.ErrExist) {
+			return exportExistsMsg{name: name, format: format, path: path, pass: pass}
 		}
-		f, err := os.OpenFile(path, flags, 0o600)
 		if err != nil {
-			if errors.Is(err, os.ErrExist) {
-				return exportExistsMsg{name: name, format: format, path: path, pass: pass}
-			}
 			return errMsg{err: fmt.Errorf("export %s to %s: %w", name, path, err)}
-		}
-		_, werr := f.Write(data)
-		cerr := f.Close()
-		if werr != nil || cerr != nil {
-			return errMsg{err: fmt.Errorf("export %s: write %s: %w", name, path, errors.Join(werr, cerr))}
 		}
 		return actionDoneMsg{info: fmt.Sprintf("exported %s to %s", name, path)}
 	}

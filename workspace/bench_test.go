@@ -212,3 +212,29 @@ func BenchmarkSigner(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckWalk10000 is the page walk a changed file gets before use.
+func BenchmarkCheckWalk10000(b *testing.B) {
+	s := bigStore(b)
+	for b.Loop() {
+		soundFiles.Clear()
+		os.Remove(sidecar(s.Path()))
+		if err := Check(s.Path()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckKnown10000 is the check of a file found sound before.
+func BenchmarkCheckKnown10000(b *testing.B) {
+	s := bigStore(b)
+	if err := Check(s.Path()); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		soundFiles.Clear()
+		if err := Check(s.Path()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

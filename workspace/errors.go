@@ -72,6 +72,9 @@ func (e *SchemaError) Is(target error) bool { return target == ErrNewerSchema }
 type BusyError struct {
 	PID  int
 	Path string
+	// Program is the holder's program name (Linux: /proc/PID/comm), so a
+	// lock held by a bbolt tool or a backup program is not blamed on mtlswb.
+	Program string
 	// Reading is set when the holder has the file open for reading only
 	// (it still keeps writers out).
 	Reading bool
@@ -79,7 +82,10 @@ type BusyError struct {
 
 func (e *BusyError) Error() string {
 	who := "another mtlswb"
-	if e.PID > 0 {
+	switch {
+	case e.PID > 0 && e.Program != "" && e.Program != "mtlswb":
+		who = fmt.Sprintf("another program, %s (pid %d),", safetext.Line(e.Program), e.PID)
+	case e.PID > 0:
 		who = fmt.Sprintf("another mtlswb (pid %d)", e.PID)
 	}
 	verb := "writing"

@@ -1,6 +1,8 @@
 package workspace
 
 import (
+	"bytes"
+	"crypto/ecdh"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -15,11 +17,32 @@ import (
 
 // AddHistory stores e and returns its id. Ids come from the bucket's
 // sequence, so they only grow, even across deletions and processes.
+//
+// Credentials in e (the Authorization, Proxy-Authorization, Cookie and
+// Set-Cookie headers, the policy's secret headers, and bodies when the
+// policy says so) are sealed to the workspace's history key before they
+// are written, which needs no passphrase (see historyseal.go); on a
+// workspace without a passphrase whose policy says Redact, or one made
+// before sealing existed and not unlocked since, they are replaced by
+// "[redacted]". The oldest entries beyond the policy's Keep are deleted in
+// the same transaction.
 func (s *Store) AddHistory(e HistoryEntry) (uint64, error) {
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
 	}
 	err := s.update(func(tx *bolt.Tx) error {
+		mb := tx.Bucket(bucketMeta)
+		h := &hider{policy: readPolicy(tx)}
+		redact := h.policy.Redact && string(mb.Get(metaProtection)) == protectionNone
+		if pub := mb.Get(metaHistoryPub); pub != nil && !redact {
+			var err error
+			if h.pub, err = ecdh.X25519().NewPublicKey(pub); err != nil {
+				return fmt.Errorf("the history key is damaged: %w", ErrCorrupt)
+			}
+		}
+		if err := h.hideEntry(&e); err != nil {
+			return err
+		}
 		b := tx.Bucket(bucketHistory)
 		id, err := b.NextSequence()
 		if err != nil {
@@ -30,7 +53,10 @@ func (s *Store) AddHistory(e HistoryEntry) (uint64, error) {
 		if err != nil {
 			return err
 		}
-		return b.Put(binary.BigEndian.AppendUint64(nil, id), v)
+		if err := b.Put(binary.BigEndian.AppendUint64(nil, id), v); err != nil {
+			return err
+		}
+		return trimHistory(tx, h.policy.keep())
 	})
 	if err != nil {
 		return 0, fmt.Errorf("save history: %w", err)
@@ -74,15 +100,56 @@ func (s *Store) Remember(spec RequestSpec, rep tlsengine.Report, at time.Time) (
 	return s.AddHistory(e)
 }
 
+// countKeys counts b's keys, including this transaction's writes (which
+// Bucket.Stats, reading pages, does not see).
+func countKeys(b *bolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// trimHistory deletes the oldest entries beyond keep.
+func trimHistory(tx *bolt.Tx, keep int) error {
+	b := tx.Bucket(bucketHistory)
+	extra := countKeys(b) - keep
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil && extra > 0; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+		extra--
+	}
+	return nil
+}
+
+func decodeHistory(k, v []byte, priv *ecdh.PrivateKey) (HistoryEntry, error) {
+	var e HistoryEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return e, fmt.Errorf("history entry %d is unreadable (%v): %w", binary.BigEndian.Uint64(k), err, ErrCorrupt)
+	}
+	var err error
+	if e.Request, err = unsealJSON(e.Request, priv); err != nil {
+		return e, fmt.Errorf("history entry %d: %w", e.ID, err)
+	}
+	if e.Report, err = unsealJSON(e.Report, priv); err != nil {
+		return e, fmt.Errorf("history entry %d: %w", e.ID, err)
+	}
+	return e, nil
+}
+
 // History returns up to limit entries, newest first; limit <= 0 means all.
+// Sealed values read as SealedPlaceholder.
 func (s *Store) History(limit int) ([]HistoryEntry, error) {
 	var out []HistoryEntry
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketHistory).Cursor()
 		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
-			var e HistoryEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("history entry %d is unreadable (%v): %w", binary.BigEndian.Uint64(k), err, ErrCorrupt)
+			e, err := decodeHistory(k, v, nil)
+			if err != nil {
+				return err
 			}
 			out = append(out, e)
 		}
@@ -94,18 +161,40 @@ func (s *Store) History(limit int) ([]HistoryEntry, error) {
 	return out, nil
 }
 
-// HistoryItem returns the entry with id.
+// HistoryItem returns the entry with id. Its sealed values are opened when
+// this Store was unlocked and those keys are not locked again (the TUI
+// resends attempts from history, credentials included); otherwise they
+// read as SealedPlaceholder.
 func (s *Store) HistoryItem(id uint64) (*HistoryEntry, error) {
+	if k := s.lastKeys.Load(); k != nil {
+		if priv, err := k.historyKey(); err == nil {
+			return s.historyItem(id, priv)
+		}
+	}
+	return s.historyItem(id, nil)
+}
+
+// UnsealedHistoryItem returns the entry with id with its sealed values
+// opened by keys.
+func (s *Store) UnsealedHistoryItem(keys *Keys, id uint64) (*HistoryEntry, error) {
+	priv, err := keys.historyKey()
+	if err != nil {
+		return nil, err
+	}
+	return s.historyItem(id, priv)
+}
+
+func (s *Store) historyItem(id uint64, priv *ecdh.PrivateKey) (*HistoryEntry, error) {
 	var e HistoryEntry
 	err := s.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketHistory).Get(binary.BigEndian.AppendUint64(nil, id))
+		k := binary.BigEndian.AppendUint64(nil, id)
+		v := tx.Bucket(bucketHistory).Get(k)
 		if v == nil {
 			return &NotFoundError{What: "history entry", Name: strconv.FormatUint(id, 10)}
 		}
-		if err := json.Unmarshal(v, &e); err != nil {
-			return fmt.Errorf("history entry %d is unreadable (%v): %w", id, err, ErrCorrupt)
-		}
-		return nil
+		var err error
+		e, err = decodeHistory(k, v, priv)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -116,18 +205,50 @@ func (s *Store) HistoryItem(id uint64) (*HistoryEntry, error) {
 // ClearHistory deletes every history entry; ids keep growing from where they
 // were.
 func (s *Store) ClearHistory() error {
-	return s.update(func(tx *bolt.Tx) error {
+	_, err := s.ClearHistoryBefore(time.Time{})
+	return err
+}
+
+// ClearHistoryBefore deletes the entries made before cutoff (every entry
+// when cutoff is zero) and says how many it deleted. The pages that held
+// them are overwritten (see scrubFreePages).
+func (s *Store) ClearHistoryBefore(cutoff time.Time) (int, error) {
+	n := 0
+	err := s.updateScrubbing(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketHistory)
-		seq := b.Sequence()
-		if err := tx.DeleteBucket(bucketHistory); err != nil {
-			return err
+		if cutoff.IsZero() {
+			n = countKeys(b)
+			seq := b.Sequence()
+			if err := tx.DeleteBucket(bucketHistory); err != nil {
+				return err
+			}
+			nb, err := tx.CreateBucket(bucketHistory)
+			if err != nil {
+				return err
+			}
+			return nb.SetSequence(seq)
 		}
-		nb, err := tx.CreateBucket(bucketHistory)
+		// Collected first: deleting while a cursor walks can skip keys.
+		var old [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			var e HistoryEntry
+			if json.Unmarshal(v, &e) != nil || e.At.Before(cutoff) {
+				old = append(old, bytes.Clone(k))
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		return nb.SetSequence(seq)
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(old)
+		return nil
 	})
+	return n, err
 }
 
 // SaveRequest stores r, replacing a saved request of the same name.

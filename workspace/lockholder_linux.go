@@ -28,6 +28,19 @@ func lockHolder(path string) (pid int, reading bool) {
 	return findLockHolder(bufio.NewScanner(f), st.Ino, os.Getpid())
 }
 
+// processName is the program name of process pid, from /proc/PID/comm
+// (the kernel cuts it to 15 bytes); "" when it cannot be read.
+func processName(pid int) string {
+	if pid <= 0 {
+		return ""
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
 // findLockHolder scans /proc/locks lines such as
 //
 //	3: FLOCK  ADVISORY  WRITE 4242 fe:00:246947 0 EOF

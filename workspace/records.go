@@ -461,9 +461,10 @@ func (s *Store) Rename(old, new string) error {
 
 // Remove deletes record name. A CA that issued identities still present is
 // kept unless force is set: removing it would silently break VerifyChain and
-// the trust choices made with it.
+// the trust choices made with it. The pages that held the record, its
+// sealed key included, are overwritten (see purge.go).
 func (s *Store) Remove(name string, force bool) error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.updateScrubbing(func(tx *bolt.Tx) error {
 		e, body, err := getRecord(tx, name)
 		if err != nil {
 			return err

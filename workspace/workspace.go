@@ -31,7 +31,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/mtlswb/mtlswb/workspace/safefile"
 )
 
 // schemaVersion is the layout this code writes. Open refuses newer ones and
@@ -79,6 +80,9 @@ type Store struct {
 	path        string
 	workspaceID []byte
 	encrypted   atomic.Bool
+	// lastKeys are the keys Unlock last returned, for HistoryItem to open
+	// sealed values with; Keys.Lock zeroes them for every holder.
+	lastKeys atomic.Pointer[Keys]
 }
 
 // CreateOptions configure a new workspace.
@@ -108,10 +112,16 @@ func DefaultPath() (string, error) {
 	return filepath.Join(home, ".local", "share", "mtlswb", "workspace.db"), nil
 }
 
-// Exists reports whether a file is at path.
+// Exists reports whether anything is at path: a workspace, or something
+// that Open will then describe (a directory, a damaged file, a link that
+// loops) instead of offering to create a workspace over it.
 func Exists(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
+	if _, err := os.Lstat(path); err != nil {
+		return false
+	}
+	// A link to a file not made yet is a workspace not made yet.
+	_, err := os.Stat(path)
+	return !errors.Is(err, os.ErrNotExist)
 }
 
 // Create makes a new workspace at path. The file is built under a temporary
@@ -124,8 +134,8 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 	case !opts.NoPassphrase && len(opts.Passphrase) == 0:
 		return nil, errors.New("create workspace: a passphrase is required to encrypt private keys; give one, or choose no passphrase")
 	}
-	if _, err := os.Lstat(path); err == nil {
-		return nil, fmt.Errorf("create workspace %s: %w; use it, or remove it first", path, ErrExists)
+	if err := checkFree(path); err != nil {
+		return nil, err
 	}
 	id := make([]byte, 16)
 	mk := make([]byte, mkSize)
@@ -137,11 +147,16 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 	}
 	defer clear(mk)
 
+	hk, err := historyKeyPair(mk)
+	if err != nil {
+		return nil, fmt.Errorf("create workspace: %w", err)
+	}
 	meta := map[string][]byte{
-		string(metaSchema):  u64(schemaVersion),
-		string(metaID):      id,
-		string(metaGen):     u64(1),
-		string(metaCreated): []byte(time.Now().UTC().Format(time.RFC3339)),
+		string(metaSchema):     u64(schemaVersion),
+		string(metaID):         id,
+		string(metaGen):        u64(1),
+		string(metaCreated):    []byte(time.Now().UTC().Format(time.RFC3339)),
+		string(metaHistoryPub): hk.PublicKey().Bytes(),
 	}
 	if opts.NoPassphrase {
 		meta[string(metaProtection)] = []byte(protectionNone)
@@ -164,11 +179,17 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 		meta[string(metaMK)] = wrapped
 	}
 
-	dir := filepath.Dir(path)
+	// Through a symlink to a file not made yet, the workspace is made
+	// where the link points, so the link works from the start.
+	target, err := linkTarget(path)
+	if err != nil {
+		return nil, fmt.Errorf("create workspace: %w", err)
+	}
+	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create workspace directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".new-*")
+	tmp, err := safefile.CreateTemp(dir, filepath.Base(target), tempTag)
 	if err != nil {
 		return nil, fmt.Errorf("create workspace: %w", err)
 	}
@@ -182,19 +203,19 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 	}
 	// Link, unlike rename, fails when another process created the workspace
 	// meanwhile instead of silently replacing it.
-	if err := os.Link(tmpPath, path); err != nil {
+	if err := os.Link(tmpPath, target); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("create workspace %s: %w; use it, or remove it first", path, ErrExists)
 		}
 		if Exists(path) {
-			return nil, fmt.Errorf("create workspace %s: %w; use it, or remove it first", path, ErrExists)
+			return nil, checkFree(path)
 		}
 		// Some filesystems have no hard links.
-		if err := os.Rename(tmpPath, path); err != nil {
+		if err := os.Rename(tmpPath, target); err != nil {
 			return nil, fmt.Errorf("create workspace: %w", err)
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := safefile.SyncDir(dir); err != nil {
 		return nil, fmt.Errorf("create workspace: %w", err)
 	}
 	s := &Store{path: path, workspaceID: id}
@@ -202,8 +223,41 @@ func Create(path string, opts CreateOptions) (*Store, error) {
 	return s, nil
 }
 
+// linkTarget follows the symlinks at path to the name a new file would
+// get; it is path itself when path is no link.
+func linkTarget(path string) (string, error) {
+	for range 40 { // Linux gives up after 40 links too (ELOOP)
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path, nil
+		}
+		next, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(next) {
+			next = filepath.Join(filepath.Dir(path), next)
+		}
+		path = next
+	}
+	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
+}
+
+// checkFree says why Create cannot use path: a workspace is there, or
+// something else is (a directory, a FIFO, a damaged file), which Check
+// names.
+func checkFree(path string) error {
+	if !Exists(path) {
+		return nil
+	}
+	if err := Check(path); err != nil && !errors.Is(err, ErrNoWorkspace) {
+		return err
+	}
+	return fmt.Errorf("create workspace %s: %w; use it, or remove it first", path, ErrExists)
+}
+
 func initFile(path string, meta map[string][]byte) error {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	db, err := createDB(path)
 	if err != nil {
 		return err
 	}
@@ -225,15 +279,6 @@ func initFile(path string, meta map[string][]byte) error {
 		err = cerr
 	}
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Open checks that path holds a workspace this mtlswb can read and returns
@@ -272,6 +317,7 @@ func Open(path string) (*Store, error) {
 	if len(id) != 16 || (prot != protectionPassphrase && prot != protectionNone) {
 		return nil, fmt.Errorf("open workspace %s: meta records are missing or damaged: %w", path, ErrCorrupt)
 	}
+	cleanTemps(path)
 	s := &Store{path: path, workspaceID: id}
 	s.encrypted.Store(prot == protectionPassphrase)
 	return s, nil
@@ -315,42 +361,60 @@ func (s *Store) Encrypted() bool { return s.encrypted.Load() }
 // passphrase the argument is ignored. The slow key derivation runs with the
 // file closed, so it does not block other processes.
 func (s *Store) Unlock(passphrase []byte) (*Keys, error) {
+	keys, missing, err := s.unlock(passphrase)
+	if err != nil {
+		return nil, err
+	}
+	if missing {
+		s.addHistoryKey(keys)
+	}
+	s.lastKeys.Store(keys)
+	return keys, nil
+}
+
+// unlock is Unlock, also saying whether the workspace still lacks its
+// history key (made before history was sealed).
+func (s *Store) unlock(passphrase []byte) (keys *Keys, missingHistoryKey bool, err error) {
 	var prot string
 	var id, kdfBytes, wrapped, plain []byte
-	err := s.view(func(tx *bolt.Tx) error {
+	hasHistoryKey := false
+	err = s.view(func(tx *bolt.Tx) error {
 		mb := tx.Bucket(bucketMeta)
 		prot = string(mb.Get(metaProtection))
 		id = bytes.Clone(mb.Get(metaID))
 		kdfBytes = bytes.Clone(mb.Get(metaKDF))
 		wrapped = bytes.Clone(mb.Get(metaMK))
 		plain = bytes.Clone(mb.Get(metaMKPlain))
+		hasHistoryKey = mb.Get(metaHistoryPub) != nil
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !bytes.Equal(id, s.workspaceID) {
-		return nil, fmt.Errorf("unlock: %s was replaced by another workspace; open it again", s.path)
+		return nil, false, fmt.Errorf("unlock: %s was replaced by another workspace; open it again", s.path)
 	}
 	switch prot {
 	case protectionNone:
 		s.encrypted.Store(false)
 		if len(plain) != mkSize {
-			return nil, fmt.Errorf("unlock: master key record is damaged: %w", ErrCorrupt)
+			return nil, false, fmt.Errorf("unlock: master key record is damaged: %w", ErrCorrupt)
 		}
-		return newKeys(id, plain)
+		keys, err = newKeys(id, plain)
+		return keys, !hasHistoryKey, err
 	case protectionPassphrase:
 		s.encrypted.Store(true)
 		if len(passphrase) == 0 {
-			return nil, ErrWrongPassphrase
+			return nil, false, ErrWrongPassphrase
 		}
 		mk, err := unwrapMK(passphrase, wrapped, id, kdfBytes)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		return newKeys(id, mk)
+		keys, err = newKeys(id, mk)
+		return keys, !hasHistoryKey, err
 	}
-	return nil, fmt.Errorf("unlock: unknown key protection %q: %w", prot, ErrCorrupt)
+	return nil, false, fmt.Errorf("unlock: unknown key protection %q: %w", prot, ErrCorrupt)
 }
 
 // KDF returns the stored Argon2id parameters; ok is false on a workspace
@@ -466,179 +530,6 @@ func bumpGeneration(tx *bolt.Tx) error {
 		gen = binary.BigEndian.Uint64(v)
 	}
 	return mb.Put(metaGen, u64(gen+1))
-}
-
-func viewFile(path string, fn func(tx *bolt.Tx) error) error {
-	db, err := openDB(path, true, 0)
-	if err != nil {
-		return err
-	}
-	err = db.View(fn)
-	if cerr := db.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("close workspace %s: %w", path, cerr)
-	}
-	return err
-}
-
-func updateFile(path string, fn func(tx *bolt.Tx) error) error {
-	return updateFileGrowing(path, 0, fn)
-}
-
-func updateFileGrowing(path string, growth int, fn func(tx *bolt.Tx) error) error {
-	mmapSize := 0
-	if growth > 0 {
-		if fi, err := os.Stat(path); err == nil {
-			// Pages are copied on write and filled to 90%, so new data
-			// takes about twice its size until the old pages are reused.
-			mmapSize = int(fi.Size()) + 2*growth
-		}
-	}
-	db, err := openDB(path, false, mmapSize)
-	if err != nil {
-		return err
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketMeta) == nil {
-			return fmt.Errorf("%s is not an mtlswb workspace: %w", path, ErrCorrupt)
-		}
-		return fn(tx)
-	})
-	if cerr := db.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("close workspace %s: %w", path, cerr)
-	}
-	return err
-}
-
-// openDB opens the file for one transaction. It never creates the file:
-// bbolt would happily make an empty database where a workspace was removed.
-// It also makes sure the file it locked is still the one at path: rewrite
-// replaces the file, and a process that was waiting for the old file's lock
-// would otherwise write into an unlinked inode and lose the write.
-func openDB(path string, readOnly bool, mmapSize int) (*bolt.DB, error) {
-	deadline := time.Now().Add(lockTimeout)
-	for {
-		var opened *os.File
-		db, err := bolt.Open(path, 0o600, &bolt.Options{
-			Timeout:         max(time.Until(deadline), 100*time.Millisecond),
-			ReadOnly:        readOnly,
-			InitialMmapSize: mmapSize,
-			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
-				f, err := os.OpenFile(name, flag&^os.O_CREATE, perm)
-				opened = f
-				return f, err
-			},
-		})
-		switch {
-		case err == nil:
-		case errors.Is(err, os.ErrNotExist):
-			return nil, &NoWorkspaceError{Path: path}
-		case errors.Is(err, berrors.ErrTimeout):
-			pid, reading := lockHolder(path)
-			return nil, &BusyError{PID: pid, Path: path, Reading: reading}
-		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
-			return nil, fmt.Errorf("open workspace %s: not a workspace file or damaged (%v): %w", path, err, ErrCorrupt)
-		default:
-			return nil, fmt.Errorf("open workspace %s: %w", path, err)
-		}
-		if sameFile(opened, path) {
-			return db, nil
-		}
-		db.Close()
-		if time.Now().After(deadline) {
-			return nil, &BusyError{Path: path}
-		}
-	}
-}
-
-func sameFile(f *os.File, path string) bool {
-	if f == nil {
-		return false
-	}
-	a, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	b, err := os.Stat(path)
-	return err == nil && os.SameFile(a, b)
-}
-
-// rewrite copies the live data into a new file, applies fn there, and
-// renames the copy over the workspace, holding the old file's write lock
-// throughout so no other write slips in between. The copy has no free
-// pages, so nothing fn replaced survives in it.
-func (s *Store) rewrite(fn func(tx *bolt.Tx) error) (err error) {
-	src, err := openDB(s.path, false, 0)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := src.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("close workspace %s: %w", s.path, cerr)
-		}
-	}()
-	err = src.View(func(tx *bolt.Tx) error {
-		mb := tx.Bucket(bucketMeta)
-		if mb == nil || !bytes.Equal(mb.Get(metaID), s.workspaceID) {
-			return fmt.Errorf("%s was replaced by another workspace; open it again", s.path)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	dir := filepath.Dir(s.path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".new-*")
-	if err != nil {
-		return err
-	}
-	tmpPath := tmp.Name()
-	defer os.Remove(tmpPath) // a no-op once renamed
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	dst, err := bolt.Open(tmpPath, 0o600, &bolt.Options{Timeout: lockTimeout})
-	if err != nil {
-		return err
-	}
-	// Copy and change in one transaction: changing after a plain copy would
-	// leave the replaced values in the copy's own freed pages.
-	err = src.View(func(stx *bolt.Tx) error {
-		return dst.Update(func(dtx *bolt.Tx) error {
-			err := stx.ForEach(func(name []byte, sb *bolt.Bucket) error {
-				nb, err := dtx.CreateBucket(name)
-				if err != nil {
-					return err
-				}
-				nb.FillPercent = 1.0
-				if err := nb.SetSequence(sb.Sequence()); err != nil {
-					return err
-				}
-				return sb.ForEach(func(k, v []byte) error {
-					if v == nil {
-						return fmt.Errorf("bucket %q holds a nested bucket %q, which this mtlswb does not know: %w", name, k, ErrCorrupt)
-					}
-					return nb.Put(k, v)
-				})
-			})
-			if err != nil {
-				return err
-			}
-			if err := fn(dtx); err != nil {
-				return err
-			}
-			return bumpGeneration(dtx)
-		})
-	})
-	if cerr := dst.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmpPath, s.path); err != nil {
-		return err
-	}
-	return syncDir(dir)
 }
 
 func u64(v uint64) []byte {

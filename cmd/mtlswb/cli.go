@@ -29,6 +29,7 @@ type cli struct {
 	passphraseFile string
 	command        *command
 	keys           *workspace.Keys
+	modesWarned    bool // the permission warnings are printed once
 }
 
 func newCLI(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *cli {
@@ -176,7 +177,20 @@ func (c *cli) store() (*workspace.Store, error) {
 	if err := checkWorkspacePath(path, false); err != nil {
 		return nil, err
 	}
-	return workspace.Open(path)
+	s, err := workspace.Open(path)
+	if errors.Is(err, workspace.ErrNoWorkspace) {
+		return nil, badInput(fmt.Errorf("no workspace at %s: run `mtlswb init` to create one, or pass --workspace PATH", path))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !c.modesWarned {
+		c.modesWarned = true
+		for _, w := range workspace.PermissionWarnings(path) {
+			fmt.Fprintf(c.stderr, "warning: %s\n", safetext.Line(w))
+		}
+	}
+	return s, nil
 }
 
 // importPassphrase is the certfile.PassphraseFunc of import: one answer per

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/certinfo"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/safefile"
 )
 
 func cmdInit(c *cli, args []string) error {
@@ -29,6 +31,14 @@ func cmdInit(c *cli, args []string) error {
 	}
 	if err := checkWorkspacePath(path, true); err != nil {
 		return err
+	}
+	if workspace.Exists(path) {
+		// Something else at the path (a damaged file) is named as what it
+		// is, not as a workspace.
+		if err := workspace.Check(path); err != nil {
+			return err
+		}
+		return badInput(fmt.Errorf("a workspace already exists at %s: use it, or pass --workspace PATH for another one", path))
 	}
 	opts := workspace.CreateOptions{NoPassphrase: *noPass}
 	if !*noPass {
@@ -435,28 +445,20 @@ func cmdExport(c *cli, args []string) error {
 	return c.writeOutput(*out, *force, func(w io.Writer) error { _, err := w.Write(data); return err })
 }
 
-// writeOutput writes to stdout, or to a new file that is never silently
-// replaced; files holding keys are private (0600).
+// writeOutput writes to stdout, or to a file that is never silently
+// replaced and never half written: safefile.Write makes it new (0600, as
+// it may hold a key) and renames it into place, so --force replaces a
+// symlink rather than writing through it, and a failed write leaves the
+// old file as it was.
 func (c *cli) writeOutput(path string, force bool, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(c.stdout)
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, 0o600)
-	if errors.Is(err, os.ErrExist) {
+	err := safefile.Write(path, force, write)
+	if errors.Is(err, fs.ErrExist) {
 		return badInput(fmt.Errorf("%s already exists: choose another --out, or pass --force to overwrite it", path))
 	}
 	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stderr, "wrote %s\n", path)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -569,7 +570,7 @@ func collectionImport(c *cli, args []string) error {
 		return badInput(fmt.Errorf("%s is %d bytes, too large for a collection", pos[0], fi.Size()))
 	}
 	var col workspace.Collection
-	if err := json.NewDecoder(f).Decode(&col); err != nil {
+	if err := json.NewDecoder(io.LimitReader(f, maxCollectionSize)).Decode(&col); err != nil {
 		return badInput(fmt.Errorf("%s is not a collection file (%v); export one with `mtlswb collection export`", pos[0], err))
 	}
 	s, err := c.store()

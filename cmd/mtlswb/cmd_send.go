@@ -54,6 +54,7 @@ func cmdSend(c *cli, args []string) error {
 	method := fs.String("X", "", "HTTP `method` (default GET, or POST with -d)")
 	var headers stringList
 	fs.Var(&headers, "H", "request header 'Name: value' (repeatable)")
+	maxBody := sizeFlag(fs, "max-body", defaultMaxBody, "largest request body read from -d @FILE (`SIZE`: bytes, or with K, M, G)")
 	follow := fs.Bool("follow", false, "follow redirects (by default they are reported, not followed)")
 	proxy := fs.String("proxy", "", "send through an HTTP CONNECT proxy `URL`")
 	cf := addCurlFlags(fs, tf, method, &headers, follow, proxy)
@@ -65,7 +66,7 @@ func cmdSend(c *cli, args []string) error {
 		return err
 	}
 	tf.set = setFlags(fs)
-	if err := cf.apply(tf.set); err != nil {
+	if err := cf.apply(tf.set, int64(*maxBody)); err != nil {
 		return err
 	}
 	in := tf.input(pos[0], cf.keyPassphrase(c.importPassphrase(tf.passFile)))

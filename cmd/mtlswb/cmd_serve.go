@@ -3,8 +3,10 @@ package main
 import (
 	"crypto/x509"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
@@ -28,13 +30,27 @@ func cmdServe(c *cli, args []string) error {
 	tlsMax := fs.String("tls-max", "", "maximum TLS `version`: 1.2 or 1.3")
 	boundTokens := fs.Bool("bound-tokens", false, "require an Authorization: Bearer JWT whose cnf.x5t#S256 is the client certificate's thumbprint (RFC 8705); "+
 		"others get 401 with a JSON reason. The token's signature is NOT verified")
-	synopsis := "--identity NAME [--ca NAME|FILE]... [--addr 127.0.0.1:8443] [--client-auth require|request|verify-if-given|none] [--allow-cn CN]... [--bound-tokens] [--tls-min V] [--tls-max V]"
+	var crlFiles stringList
+	fs.Var(&crlFiles, "crl", "refuse client certificates revoked by the CRL in `FILE` (PEM or DER; repeatable) with alert 44")
+	closeAfter := fs.Bool("close-after-handshake", false, "close each connection right after the handshake, without an alert or a response (a backend that is down)")
+	noCertStatus := fs.Int("http-status-for-no-cert", 0, "ask for an optional client certificate and answer HTTP `STATUS` (e.g. 496, as nginx and HAProxy do) when none was sent")
+	synopsis := "--identity NAME [--ca NAME|FILE]... [--addr 127.0.0.1:8443] [--client-auth require|request|verify-if-given|none] [--allow-cn CN]... [--bound-tokens] [--tls-min V] [--tls-max V] " +
+		"[--crl FILE]... [--close-after-handshake] [--http-status-for-no-cert STATUS]"
 	pos, err := c.parse(fs, args, synopsis)
 	if err != nil {
 		return err
 	}
 	if err := wantArgs(pos, 0, "no positional arguments"); err != nil {
 		return err
+	}
+	authSet := false
+	fs.Visit(func(f *flag.Flag) { authSet = authSet || f.Name == "client-auth" })
+	if *noCertStatus != 0 && !authSet {
+		// An optional certificate: verified when CAs are given.
+		*clientAuth = "verify-if-given"
+		if len(cas) == 0 {
+			*clientAuth = "request"
+		}
 	}
 	switch *clientAuth {
 	case "require", "request", "verify-if-given", "none":
@@ -47,7 +63,19 @@ func cmdServe(c *cli, args []string) error {
 	if *boundTokens && *clientAuth == "none" {
 		return usagef("--bound-tokens needs client certificates to bind to: use --client-auth request (self-signed clients) or require")
 	}
-	cfg := serve.Config{ClientAuth: *clientAuth, AllowCN: allowCN, BoundTokens: *boundTokens, Log: c.stderr}
+	cfg := serve.Config{ClientAuth: *clientAuth, AllowCN: allowCN, BoundTokens: *boundTokens, Log: c.stderr,
+		CloseAfterHandshake: *closeAfter, StatusForNoCert: *noCertStatus}
+	for _, name := range crlFiles {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return badInput(fmt.Errorf("--crl: %w", err))
+		}
+		crls, err := serve.ParseCRLs(data)
+		if err != nil {
+			return badInput(fmt.Errorf("--crl %s: %w", name, err))
+		}
+		cfg.CRLs = append(cfg.CRLs, crls...)
+	}
 	if cfg.MinVersion, err = workspace.ParseTLSVersion(*tlsMin); err != nil {
 		return usagef("--tls-min: %v", err)
 	}

@@ -28,6 +28,20 @@ func cmdTUI(c *cli, args []string) error {
 	if err := c.needTerminal(); err != nil {
 		return err
 	}
+	// A damaged workspace is said before the screen is taken over.
+	if workspace.Exists(path) {
+		if err := workspace.Check(path); err != nil {
+			return err
+		}
+	}
+	restore := saveTerminal(c.stdin.(*os.File), c.stdout)
+	defer atForcedExit(restore)()
+	defer func() {
+		if r := recover(); r != nil {
+			restore()
+			panic(r)
+		}
+	}()
 	return tui.Run(c.ctx, tui.Options{WorkspacePath: path, StartDemo: startDemo, DemoGuide: demo.Guide,
 		AgentKeys: c.agentKeysQuiet,
 		AgentLock: func(s *workspace.Store) { c.agent().Lock(s.ID()) },

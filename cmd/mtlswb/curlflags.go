@@ -115,7 +115,7 @@ func addCurlFlags(fs *flag.FlagSet, tf *tlsFlags, method *string, headers *strin
 
 // apply turns the parsed curl flags into the request's fields; set names
 // the flags given. Every conflict is a usage error, before anything is sent.
-func (cf *curlFlags) apply(set map[string]bool) error {
+func (cf *curlFlags) apply(set map[string]bool, maxBody int64) error {
 	tf := cf.tf
 	if err := cf.splitCertPass(); err != nil {
 		return err
@@ -177,7 +177,7 @@ func (cf *curlFlags) apply(set map[string]bool) error {
 	if *cf.proxy != "" && !strings.Contains(*cf.proxy, "://") {
 		*cf.proxy = "http://" + *cf.proxy // curl's default scheme for -x host:port
 	}
-	if err := cf.readData(); err != nil {
+	if err := cf.readData(maxBody); err != nil {
 		return err
 	}
 	return cf.parseRoutes()
@@ -219,12 +219,13 @@ func (cf *curlFlags) keyPassphrase(fallback certfile.PassphraseFunc) certfile.Pa
 	return func(string) ([]byte, error) { return append([]byte(nil), given...), nil }
 }
 
-func (cf *curlFlags) readData() error {
+// readData reads the body flags; @FILE reads at most maxBody bytes.
+func (cf *curlFlags) readData(maxBody int64) error {
 	var parts []string
 	for _, d := range cf.data {
 		v := d.value
 		if !d.raw && strings.HasPrefix(v, "@") {
-			b, err := os.ReadFile(v[1:])
+			b, err := readLimited(v[1:], maxBody, "request body")
 			if err != nil {
 				return badInput(fmt.Errorf("read request body: %w", err))
 			}

@@ -224,4 +224,20 @@ func TestE2ETUI(t *testing.T) {
 	tm.keys("4")
 	tm.waitFor("history", "client-cert-required", "200")
 	tm.keys("q")
+
+	// A damaged workspace (cut short, as an interrupted copy leaves it):
+	// the TUI names the damage and exits 1 before taking the screen, no
+	// stack trace, and the terminal is left in cooked mode.
+	good, err := os.ReadFile(filepath.Join(dir, "ws.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.db")
+	os.WriteFile(cut, good[:len(good)/2], 0o600)
+	dm := startTmux(t, []string{"MTLSWB_WORKSPACE=" + cut}, 120, 40,
+		bin+`; echo "exit=$?"; stty -a | tr ' ' '\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo; exec cat`)
+	screen := dm.waitFor("damaged workspace", "workspace damaged: ", "exit=1", "icanon echo")
+	if strings.Contains(screen, "goroutine") || strings.Contains(screen, "panic") {
+		t.Fatalf("a stack trace on a damaged workspace:\n%s", screen)
+	}
 }

@@ -19,6 +19,7 @@ import (
 func main() {
 	noCoreDumps()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go obeySignals(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -54,6 +55,9 @@ func init() {
 		{"unlock", "keep the workspace unlocked for a while: one passphrase for many commands", cmdUnlock},
 		{"lock", "forget the unlocked workspace key at once", cmdLock},
 		{"agent", "the key agent `unlock` starts (not run by hand)", cmdAgent},
+		{"doctor", "check a workspace file and recover what a damaged one holds", cmdDoctor},
+		{"backup", "write a consistent copy of the workspace to a file", cmdBackup},
+		{"history", "list, show and clear past attempts; set what history keeps", cmdHistory},
 		{"pki", "make a dev PKI: CAs and leaf certificates", cmdPKI},
 		{"send", "send a request over mTLS and explain the result", cmdSend},
 		{"probe", "handshake only: a readable openssl s_client", cmdProbe},

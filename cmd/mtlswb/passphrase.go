@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
+	"github.com/mtlswb/mtlswb/workspace/safefile"
 )
 
 // unlock returns the workspace keys: from the key agent when it holds them
@@ -100,6 +101,10 @@ const (
 	fromPrompt
 )
 
+// maxPassphraseFile bounds what a passphrase file may hold: a passphrase is
+// a line, and /dev/zero named by mistake must not fill memory.
+const maxPassphraseFile = 4 << 10
+
 func (c *cli) secret(src secretSource) ([]byte, error) {
 	pass, _, err := c.secretFrom(src)
 	return pass, err
@@ -110,9 +115,12 @@ func (c *cli) secretFrom(src secretSource) ([]byte, secretOrigin, error) {
 		return []byte(v), fromEnv, nil
 	}
 	if src.file != "" {
-		data, err := os.ReadFile(src.file)
+		data, err := safefile.ReadLimited(src.file, maxPassphraseFile, "passphrase file")
 		if err != nil {
 			return nil, fromFile, badInput(fmt.Errorf("read %s from %s: %w", src.what, src.file, err))
+		}
+		if w := safefile.ModeWarning(src.file, "the passphrase file"); w != "" {
+			fmt.Fprintf(c.stderr, "warning: %s\n", safetext.Line(w))
 		}
 		data = bytes.TrimSuffix(data, []byte("\n"))
 		data = bytes.TrimSuffix(data, []byte("\r"))

@@ -57,6 +57,12 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 		for _, h := range f.Hints {
 			fmt.Fprintf(w, "  %s %s\n", p.yellow("→"), safetext.Line(h))
 		}
+		if len(f.Causes) > 1 {
+			fmt.Fprintln(w, "  Other possible causes:")
+			for _, c := range f.Causes[1:] {
+				fmt.Fprintf(w, "    %s (%s): %s\n", safetext.Line(string(c.Category)), safetext.Line(string(c.Confidence)), safetext.Line(c.Evidence))
+			}
+		}
 	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "  %s %s\n", p.yellow("warning:"), safetext.Line(warn))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -11,13 +10,17 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
-// checkWorkspacePath says what is wrong with path as a workspace file, in
-// words about the mistake (a directory, a certificate, a missing
-// directory) rather than bbolt's about the bytes. It returns nil for a
-// file that may be a workspace, and for init a path that is free.
+// checkWorkspacePath says what is wrong with path as a workspace file when
+// the mistake is plain: a directory, a certificate or key file, a missing
+// directory. Those are the user's (exit 2), in words about the mistake. A
+// file that may be a damaged workspace (empty, not a bbolt file, a FIFO, a
+// link loop) is left to workspace.Open and `mtlswb doctor`, which name the
+// damage. It returns nil for a path that may be a workspace, or is free for
+// init.
 func checkWorkspacePath(path string, forInit bool) error {
 	fi, err := os.Stat(path)
 	switch {
@@ -30,51 +33,37 @@ func checkWorkspacePath(path string, forInit bool) error {
 			return badInput(fmt.Errorf("no workspace at %s: the directory %s does not exist; check the path, or run `mtlswb init` to create one there", path, dir))
 		}
 		return badInput(fmt.Errorf("no workspace at %s: run `mtlswb init` to create one, or pass --workspace PATH", path))
-	case err != nil:
-		return badInput(fmt.Errorf("workspace %s: %w", path, err))
+	case err != nil || !fi.Mode().IsRegular() && !fi.IsDir():
+		return nil
 	case fi.IsDir():
 		return badInput(fmt.Errorf("%s is a directory, not a workspace file: pass the file, such as --workspace %s", path, filepath.Join(path, "workspace.db")))
-	case !fi.Mode().IsRegular():
-		return badInput(fmt.Errorf("%s is not a regular file, so not a workspace", path))
 	}
 	kind := sniff(path)
 	switch {
-	case kind == "" && forInit:
-		return badInput(fmt.Errorf("a workspace already exists at %s: use it, or pass --workspace PATH for another one", path))
 	case kind == "":
 		return nil
 	case forInit:
 		return badInput(fmt.Errorf("%s exists and is not a workspace (it holds %s): init never overwrites a file; choose another --workspace PATH", path, kind))
 	}
-	hint := ""
-	if kind != "something else (not a bbolt database)" && kind != "nothing (it is empty)" {
-		hint = fmt.Sprintf(" — did you mean `mtlswb import %s`?", path)
-	}
-	return badInput(fmt.Errorf("%s is not a workspace file: it holds %s%s", path, kind, hint))
+	return badInput(fmt.Errorf("%s is not a workspace file: it holds %s — did you mean `mtlswb import %s`?", path, kind, path))
 }
-
-// bboltMagic is at offset 16 of a bbolt file's first meta page.
-const bboltMagic = 0xED0CDAED
 
 var pemType = regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----`)
 
-// sniff names what a file that is not a bbolt database holds; "" for a
-// bbolt database (a workspace, or one Open will judge).
+// sniffLimit is how much of a file sniff reads: a PEM header is near the
+// start, and a DER certificate or PKCS#12 file is rarely larger.
+const sniffLimit = 64 << 10
+
+// sniff names what a file holds when it is certainly not a workspace: PEM
+// text, or DER that parses as a certificate, a key or a PKCS#12 file. ""
+// otherwise, for Open to judge.
 func sniff(path string) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(f, head)
-	head = head[:n]
-	switch {
-	case n == 0:
-		return "nothing (it is empty)"
-	case n >= 20 && binary.LittleEndian.Uint32(head[16:20]) == bboltMagic:
-		return ""
-	}
+	head, _ := io.ReadAll(io.LimitReader(f, sniffLimit))
 	if m := pemType.FindSubmatch(head); m != nil {
 		what := string(m[1])
 		switch {
@@ -85,8 +74,17 @@ func sniff(path string) string {
 		}
 		return "a PEM " + safetext.Line(what)
 	}
-	if head[0] == 0x30 {
-		return "DER data (a certificate, a key or a PKCS#12 file)"
+	if len(head) == 0 || head[0] != 0x30 {
+		return "" // every DER structure starts with a SEQUENCE; a workspace with a zero page id
 	}
-	return "something else (not a bbolt database)"
+	b, err := certfile.Parse(head, "", nil)
+	switch {
+	case errors.Is(err, certfile.ErrEncrypted), errors.Is(err, certfile.ErrWrongPassphrase):
+		return "an encrypted key or PKCS#12 file"
+	case err == nil && len(b.Certs) > 0:
+		return "a DER certificate"
+	case err == nil && len(b.Keys) > 0:
+		return "a DER private key"
+	}
+	return ""
 }

@@ -28,6 +28,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,26 @@ type Config struct {
 	BoundTokens            bool
 	MinVersion, MaxVersion uint16 // default TLS 1.2 to 1.3
 	Log                    io.Writer
+
+	// The switches below make the server behave like real servers whose
+	// answers are hard to read, so the engine's diagnosis can be tested
+	// in-process. (Asking for the client certificate by renegotiation, as
+	// Apache does for a <Location>, is not among them: crypto/tls servers
+	// cannot renegotiate.)
+
+	// CloseAfterHandshake closes each connection right after a successful
+	// handshake, with no alert and no response: a backend that is down,
+	// an application that crashed.
+	CloseAfterHandshake bool
+	// StatusForNoCert answers a request that came without a client
+	// certificate with this HTTP status (nginx and HAProxy use 496), the
+	// way servers that ask for an optional certificate judge it. It needs
+	// ClientAuth Request or VerifyIfGiven.
+	StatusForNoCert int
+	// CRLs revoke client certificates: a verified chain with a revoked
+	// link fails the handshake with alert 44 certificate_revoked, as
+	// OpenSSL-based servers answer (see connConfig).
+	CRLs []*x509.RevocationList
 }
 
 // Server is an mTLS echo server.
@@ -95,6 +116,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	if (auth == tls.RequireAndVerifyClientCert || auth == tls.VerifyClientCertIfGiven) && len(cfg.ClientCAs) == 0 {
 		return nil, fmt.Errorf("serve: client auth %q needs at least one client CA to verify against: give a CA, or use %q", cfg.ClientAuth, Request)
+	}
+	if cfg.StatusForNoCert != 0 {
+		if cfg.StatusForNoCert < 400 || cfg.StatusForNoCert > 599 {
+			return nil, fmt.Errorf("serve: HTTP status for a missing certificate %d is not an error status: use 400 to 599 (nginx and HAProxy use 496)", cfg.StatusForNoCert)
+		}
+		if cfg.ClientAuth != Request && cfg.ClientAuth != VerifyIfGiven {
+			return nil, fmt.Errorf("serve: an HTTP status for a missing certificate needs an optional client certificate: use client auth %q or %q, not %q", VerifyIfGiven, Request, cfg.ClientAuth)
+		}
+	}
+	if len(cfg.CRLs) > 0 && auth != tls.RequireAndVerifyClientCert && auth != tls.VerifyClientCertIfGiven {
+		return nil, fmt.Errorf("serve: CRLs are checked for verified client certificates only: use client auth %q or %q, not %q", Require, VerifyIfGiven, cfg.ClientAuth)
 	}
 	if cfg.MinVersion == 0 {
 		cfg.MinVersion = tls.VersionTLS12
@@ -204,7 +236,7 @@ func (s *Server) untrack(c net.Conn) {
 // a good one to the HTTP server.
 func (s *Server) handshake(c net.Conn) {
 	defer s.untrack(c)
-	tc := tls.Server(c, s.tls)
+	tc := tls.Server(c, s.connConfig(c))
 	ctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
 	err := tc.HandshakeContext(ctx)
 	cancel()
@@ -231,6 +263,12 @@ func (s *Server) handshake(c net.Conn) {
 		alpn = "no ALPN"
 	}
 	s.logf("%s %s %s %s", remote, tls.VersionName(cs.Version), safetext.Line(alpn), who)
+	if s.cfg.CloseAfterHandshake {
+		// The raw connection: closing tc would send close_notify.
+		s.logf("%s closed right after the handshake, without an alert (close after handshake)", remote)
+		c.Close()
+		return
+	}
 	if !s.conns.deliver(tc) {
 		tc.Close()
 	}
@@ -242,6 +280,9 @@ func reason(err error) string {
 	var ci x509.CertificateInvalidError
 	var ua x509.UnknownAuthorityError
 	var rhe tls.RecordHeaderError
+	if r := revokedReason(err); r != "" {
+		return r
+	}
 	switch {
 	case errors.As(err, &cve) && len(cve.UnverifiedCertificates) > 0:
 		leaf := cve.UnverifiedCertificates[0]
@@ -414,7 +455,11 @@ func (s *Server) echo(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	status := http.StatusOK
-	if len(s.cfg.AllowCN) > 0 {
+	if s.cfg.StatusForNoCert != 0 && e.ClientCert == nil {
+		e.OK, status = false, s.cfg.StatusForNoCert
+		e.Error = "client sent no certificate: this server asks for one and answers " + strconv.Itoa(status) + " without it"
+	}
+	if len(s.cfg.AllowCN) > 0 && e.OK {
 		switch {
 		case e.ClientCert == nil:
 			e.Error = "client sent no certificate; allowed common names: " + strings.Join(safetext.Lines(s.cfg.AllowCN), ", ")

@@ -1,0 +1,112 @@
+package realserver_test
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/mtlswb/mtlswb/tlsengine"
+	"github.com/mtlswb/mtlswb/tlsengine/realserver"
+)
+
+func TestPostgres(t *testing.T) {
+	t.Parallel()
+	f := pkiFixture(t)
+	srv := realserver.StartPostgres(t, realserver.PostgresConfig{TLS: f.tlsConfig(), Roles: []string{"client", "other"}})
+	t.Logf("postgres started in %s", srv.StartUp)
+	// clientcert=verify-full: the certificate's CN must be the user name.
+	t.Run("good client", func(t *testing.T) {
+		got, err := pgStartup(t, srv.Addr, f.clientTLS(&f.client, 0), "client")
+		if err != nil || got != "authentication ok" {
+			t.Errorf("got %q, %v; want authentication ok\n%s", got, err, srv.Logs())
+		}
+	})
+	// PostgreSQL asks for a certificate but lets the handshake finish
+	// without one; pg_hba's cert method then refuses in words.
+	t.Run("no client certificate", func(t *testing.T) {
+		got, err := pgStartup(t, srv.Addr, f.clientTLS(nil, 0), "client")
+		if err != nil || !strings.Contains(got, "connection requires a valid client certificate") {
+			t.Errorf("got %q, %v; want the FATAL about a missing certificate\n%s", got, err, srv.Logs())
+		}
+	})
+	// The TLS layer accepts the certificate; pg_hba's cert method compares
+	// its CN with the user name.
+	t.Run("wrong user", func(t *testing.T) {
+		got, err := pgStartup(t, srv.Addr, f.clientTLS(&f.client, 0), "other")
+		if err != nil || got != `certificate authentication failed for user "other"` {
+			t.Errorf("got %q, %v; want the FATAL about the user\n%s", got, err, srv.Logs())
+		}
+	})
+	t.Run("rogue client", func(t *testing.T) {
+		_, err := pgStartup(t, srv.Addr, f.clientTLS(&f.clientRogue, 0), "client")
+		if alert, _ := tlsengine.AlertFromError(err); alert != 48 {
+			t.Errorf("got %v; want alert 48 (unknown_ca)\n%s", err, srv.Logs())
+		}
+	})
+}
+
+// pgStartup sends an SSLRequest, does the TLS handshake with cfg, then a
+// startup message for user, and returns the server's first answer in words:
+// "authentication ok", "authentication request N" or the FATAL's message.
+func pgStartup(t *testing.T, addr string, cfg *tls.Config, user string) (string, error) {
+	raw := dialRaw(t, addr)
+	// SSLRequest: length 8, code 80877103 (PostgreSQL protocol 53.2.9).
+	if _, err := raw.Write(binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 8), 80877103)); err != nil {
+		return "", err
+	}
+	var yes [1]byte
+	if _, err := io.ReadFull(raw, yes[:]); err != nil {
+		return "", fmt.Errorf("answer to SSLRequest: %w", err)
+	}
+	if yes[0] != 'S' {
+		return "", fmt.Errorf("server refused TLS: %q", yes[0])
+	}
+	c := tls.Client(raw, cfg)
+	if err := c.Handshake(); err != nil {
+		return "", err
+	}
+	// StartupMessage: length, protocol 3.0, then key\0value\0 pairs and \0.
+	body := binary.BigEndian.AppendUint32(nil, 3<<16)
+	for _, kv := range []string{"user", user, "database", "postgres"} {
+		body = append(append(body, kv...), 0)
+	}
+	body = append(body, 0)
+	msg := append(binary.BigEndian.AppendUint32(nil, uint32(len(body)+4)), body...)
+	if _, err := c.Write(msg); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	typ, err := r.ReadByte()
+	if err != nil {
+		return "", err
+	}
+	var n uint32
+	if err := binary.Read(r, binary.BigEndian, &n); err != nil {
+		return "", err
+	}
+	payload := make([]byte, n-4)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return "", err
+	}
+	switch typ {
+	case 'R':
+		if code := binary.BigEndian.Uint32(payload); code != 0 {
+			return fmt.Sprintf("authentication request %d", code), nil
+		}
+		return "authentication ok", nil
+	case 'E':
+		// Fields: a type byte then a C string each; 'M' is the message.
+		for _, field := range strings.Split(string(payload), "\x00") {
+			if strings.HasPrefix(field, "M") {
+				return field[1:], nil
+			}
+		}
+		return string(payload), nil
+	}
+	return "", errors.New("unexpected message type " + string(typ))
+}

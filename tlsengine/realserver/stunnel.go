@@ -1,0 +1,74 @@
+package realserver
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mtlswb/mtlswb/tlsengine/tlstest"
+)
+
+// StunnelConfig configures StartStunnel: a TLS server that forwards each
+// connection to Backend as plain TCP.
+type StunnelConfig struct {
+	TLS TLS
+	// Verify: VerifyRequired is verifyChain with requireCert; VerifyOptional
+	// is verifyChain alone (a certificate, when sent, must verify).
+	Verify Verify
+	// Backend is the host:port stunnel connects to. Empty starts a plain
+	// HTTP backend answering 200 (tlstest.StartPlainHTTP); give a closed port
+	// (tlstest.ClosedAddr) to see stunnel close after the handshake because
+	// its backend is down.
+	Backend string
+	// Extra is added to the service section as is.
+	Extra string
+}
+
+// StartStunnel runs stunnel in the foreground with cfg.
+func StartStunnel(t testing.TB, cfg StunnelConfig) *Server {
+	t.Helper()
+	began := time.Now()
+	bin := lookBinary(t, "stunnel4", "/usr/bin/stunnel4", "/usr/bin/stunnel")
+	dir := t.TempDir()
+	files := cfg.TLS.write(t, dir)
+	if cfg.Backend == "" {
+		cfg.Backend = tlstest.StartPlainHTTP(t)
+	}
+	// In the foreground stunnel logs to stderr, which is stdout.log.
+	d := daemon{began: began, name: "stunnel", dir: dir, command: func(addr string) *exec.Cmd {
+		conf := writeFile(t, dir, "stunnel.conf", []byte(stunnelConf(cfg, files, dir, addr)), 0o644)
+		return exec.Command(bin, conf)
+	}}
+	return d.start(t)
+}
+
+func stunnelConf(cfg StunnelConfig, f tlsFiles, dir, addr string) string {
+	var c conf
+	p := c.line
+	p("foreground = yes")
+	p("pid = %s", filepath.Join(dir, "stunnel.pid"))
+	p("debug = info")
+	p("[tls]")
+	p("accept = %s", addr)
+	p("connect = %s", cfg.Backend)
+	p("cert = %s", f.FullChain)
+	p("key = %s", f.Key)
+	versions := cfg.TLS.versions()
+	p("sslVersionMin = %s", versions[0])
+	p("sslVersionMax = %s", versions[len(versions)-1])
+	c.path("CAfile = %s", f.CA)
+	c.path("CRLfile = %s", f.CRL)
+	switch cfg.Verify {
+	case VerifyRequired:
+		p("verifyChain = yes")
+		p("requireCert = yes")
+	case VerifyOptional, VerifyOptionalNoCA:
+		p("verifyChain = yes")
+		p("requireCert = no")
+	}
+	if cfg.Extra != "" {
+		p("%s", cfg.Extra)
+	}
+	return c.String()
+}
