@@ -6,12 +6,18 @@ PKGS    := ./...
 # report a spurious "context deadline exceeded" at the end (golang/go#75804).
 FUZZTIME ?= 20000x
 
-.PHONY: build run test vet unit e2e demo-check fuzz bench stress fmt tools clean
+.PHONY: build run test vet unit e2e demo-check fuzz bench stress fmt tools clean man
 
 # A static binary (no cgo: the pure-Go DNS resolver) starts 3 ms sooner than
 # one that loads libc, and every CLI command is a fresh process.
+# The version is git's description of the checkout (a tag, or the commit),
+# so `mtlswb --version` names what was built.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/mtlswb
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mtlswb
 
 run: build
 	./$(BIN)
@@ -50,6 +56,12 @@ bench: build
 stress:
 	MTLSWB_STRESS_KILLS=3000 $(GO) test -count=1 -timeout 60m -run 'KillDuringWrites' ./cmd/mtlswb/
 	$(GO) test -count=5 -timeout 60m -run 'ByteFlip|DoctorRepairs|Truncated' ./cmd/mtlswb/ ./workspace/
+
+# The man page is made of the help text; TestManPageUpToDate fails when it
+# is stale.
+man: build
+	mkdir -p docs
+	./$(BIN) help --man > docs/mtlswb.1
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

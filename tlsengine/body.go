@@ -22,7 +22,7 @@ const (
 
 // readResponse turns a response into HTTPInfo, reading the body within the
 // engine's limits. A body that fails midway still yields what arrived.
-func readResponse(resp *http.Response) (*HTTPInfo, error) {
+func readResponse(resp *http.Response, to io.Writer) (*HTTPInfo, error) {
 	info := &HTTPInfo{
 		Status:  resp.StatusCode,
 		Proto:   resp.Proto,
@@ -31,7 +31,7 @@ func readResponse(resp *http.Response) (*HTTPInfo, error) {
 	if loc := resp.Header.Get("Location"); loc != "" {
 		info.Location = safetext.Line(loc)
 	}
-	keep, total, err := readBody(resp.Body)
+	keep, total, err := readBody(resp.Body, to)
 	info.Body, info.BodyBytes = keep, total
 	info.BodyPreview, info.BodyBinary = preview(keep, total, resp.Header.Get("Content-Type"))
 	if err != nil {
@@ -66,12 +66,17 @@ func (w *keepWriter) Write(p []byte) (int, error) {
 // than a plain client.
 var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 
-// readBody reads up to bodyReadLimit bytes, keeping bodyKeepLimit of them.
-func readBody(r io.Reader) ([]byte, int64, error) {
+// readBody reads up to bodyReadLimit bytes, keeping bodyKeepLimit of them;
+// with to, it reads everything and writes it there too.
+func readBody(r io.Reader, to io.Writer) ([]byte, int64, error) {
 	w := &keepWriter{max: bodyKeepLimit}
+	sink, limit := bodySink(w, to)
+	if limit >= 0 {
+		r = io.LimitReader(r, limit)
+	}
 	buf := copyBufs.Get().(*[32 << 10]byte)
 	defer copyBufs.Put(buf)
-	n, err := io.CopyBuffer(w, io.LimitReader(r, bodyReadLimit), buf[:])
+	n, err := io.CopyBuffer(sink, r, buf[:])
 	return w.buf.Bytes(), n, err
 }
 

@@ -46,6 +46,7 @@ func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // dialTCP runs the resolve and connect phases: a TCP connection to addr,
 // or a tunnel to it through the CONNECT proxy.
 func (a *attempt) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	addr, _ = a.route(addr)
 	if a.req.Proxy != "" {
 		return a.dialProxy(ctx, addr)
 	}

@@ -23,25 +23,14 @@ const defaultTimeout = 10 * time.Second
 // Report whose Failure has Category InvalidRequest and Phase PhaseSetup.
 func Run(ctx context.Context, req Request) Report {
 	start := time.Now()
-	rep := Report{
-		Request:   RequestInfo{URL: safetext.Line(redactURL(req.URL)), Probe: req.Probe, Identity: safetext.Line(req.ClientName), Insecure: req.Insecure},
-		StartedAt: start,
-		Warnings:  []string{},
-	}
 	tgt, err := req.check()
-	if !req.Probe {
-		rep.Request = tgt.proto.echo(req, rep.Request)
-	}
+	rep := newReport(req, tgt, start)
 	if err != nil {
 		rep.Failure = invalidRequest(err)
 		finish(&rep, start)
 		return rep
 	}
-	timeout := req.Timeout
-	if timeout == 0 {
-		timeout = defaultTimeout
-	}
-	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	runCtx, cancel := context.WithTimeout(ctx, req.timeout())
 	defer cancel()
 
 	a := newAttempt(req, tgt, start)
@@ -72,6 +61,19 @@ func Run(ctx context.Context, req Request) Report {
 		rep.Unjudged = a.unjudged(out)
 	}
 	finish(&rep, start)
+	return rep
+}
+
+// newReport is a Report of req with nothing attempted yet.
+func newReport(req Request, tgt target, start time.Time) Report {
+	rep := Report{
+		Request:   RequestInfo{URL: safetext.Line(redactURL(req.URL)), Probe: req.Probe, Identity: safetext.Line(req.ClientName), Insecure: req.Insecure},
+		StartedAt: start,
+		Warnings:  []string{},
+	}
+	if !req.Probe {
+		rep.Request = tgt.proto.echo(req, rep.Request)
+	}
 	return rep
 }
 
@@ -162,6 +164,7 @@ type attempt struct {
 	revocation *revocation.Status
 	// retry is the TLS 1.2 retry's outcome, when diagnosis made one.
 	retry *retryOutcome
+	routed        string // the route taken, see curlopts.go
 }
 
 // certRequest is the server's CertificateRequest.
@@ -304,6 +307,7 @@ func (a *attempt) fill(rep *Report) {
 	defer a.mu.Unlock()
 	rep.Timing = a.timing
 	rep.Warnings = append(rep.Warnings, a.warnings...)
+	rep.Request.Route = safetext.Line(a.routed)
 	info := &rep.TLS
 	info.ServerName = safetext.Line(a.serverName)
 	if cs := a.state; cs != nil {

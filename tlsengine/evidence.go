@@ -139,6 +139,7 @@ func (c clientEvidence) checksFail() bool {
 type requestFacts struct {
 	target     string        // host:port dialled
 	host       string        // the URL's host, before --servername
+	path       string        // the URL's path, "" for a probe
 	proxy      string        // the CONNECT proxy's host:port, "" without one
 	limit      time.Duration // the attempt's time limit
 	minVersion uint16
@@ -236,6 +237,9 @@ func (a *attempt) requestFacts() requestFacts {
 		rf.limit = defaultTimeout
 	}
 	rf.minVersion, rf.maxVersion = a.req.versions()
+	if a.tgt.url != nil {
+		rf.path = a.tgt.url.EscapedPath()
+	}
 	if a.req.Proxy != "" {
 		rf.proxy, _ = proxyAddr(a.req.Proxy)
 	}

@@ -99,7 +99,7 @@ func (httpProtocol) exchange(ctx context.Context, a *attempt) (outcome, error) {
 	}
 	defer resp.Body.Close()
 	a.setPhase(PhaseResponse)
-	info, err := readResponse(resp)
+	info, err := readResponse(resp, a.req.BodyTo)
 	return outcome{http: info}, err
 }
 

@@ -3,6 +3,7 @@ package tlsengine
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"net/http"
 	"time"
 
@@ -44,6 +45,10 @@ type Request struct {
 	Explain bool
 	Follow  bool   // follow redirects (reported, not followed, otherwise)
 	Proxy   string // http://host:port for an HTTP CONNECT proxy
+	// Routes dial other addresses than the URL's (curl's --resolve and
+	// --connect-to); BodyTo receives the whole response body. See curlopts.go.
+	Routes []Route
+	BodyTo io.Writer
 
 	// Candidates are the other identities the user has; diagnosis names the ones
 	// the server would accept. KnownCAs are CAs the user has but did not trust
@@ -111,6 +116,9 @@ type RequestInfo struct {
 	// Options are the protocol options sent (user, database...), with
 	// the defaults the protocol chose filled in.
 	Options *Options `json:"options,omitempty"`
+	// Route says which address was dialled instead of the URL's, and by
+	// which flag; SNI and Host stayed the URL's.
+	Route string `json:"route,omitempty"`
 }
 
 // Retry is what a handshake-only retry with TLS 1.2 at most showed.

@@ -46,7 +46,11 @@ func (notTLSRule) Propose(ev *evidence) []Cause {
 		hints:    []string{"use the port where the server speaks TLS"}}
 	switch what {
 	case "plain HTTP":
-		c.hints = append(c.hints, "this port serves plain HTTP: an http:// URL would reach it without TLS")
+		plain := "http://" + ev.req.target + ev.req.path
+		if ev.req.path == "" {
+			plain += "/"
+		}
+		c.hints = append(c.hints, fmt.Sprintf("this port serves plain HTTP, and mtlswb speaks only TLS: `curl %s` reaches it without TLS", safetext.Line(plain)))
 	case "an SMTP or FTP greeting", "IMAP", "POP3":
 		c.hints = append(c.hints, "this service may need STARTTLS: an smtp://, ftp://, imap:// or pop3:// URL speaks it")
 	}

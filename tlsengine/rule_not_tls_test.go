@@ -24,8 +24,8 @@ func TestNotTLSRule(t *testing.T) {
 	cases := map[string]struct {
 		first, what, hint string
 	}{
-		"http":    {"HTTP/1.0 200 OK", "plain HTTP", "an http:// URL"},
-		"html":    {"<html>", "plain HTTP", "an http:// URL"},
+		"http":    {"HTTP/1.0 200 OK", "plain HTTP", "mtlswb speaks only TLS: `curl http://127.0.0.1:8443/`"},
+		"html":    {"<html>", "plain HTTP", "mtlswb speaks only TLS: `curl http://127.0.0.1:8443/`"},
 		"ssh":     {"SSH-2.0-OpenSSH_9.6", "SSH", ""},
 		"smtp":    {"220 mx ESMTP", "an SMTP or FTP greeting", "STARTTLS"},
 		"imap":    {"* OK IMAP4rev1", "IMAP", "STARTTLS"},

@@ -44,7 +44,7 @@ func (m *model) withKeys(then func(*workspace.Keys) tea.Cmd) tea.Cmd {
 		m.unlocking = true
 		return unlockCmd(m.store, nil)
 	}
-	return m.askPassphrase("")
+	return m.askAgent()
 }
 
 func (m *model) askPassphrase(problem string) tea.Cmd {

@@ -22,6 +22,10 @@ type Options struct {
 	Guide         string                                                            // optional on-screen guide text (demo)
 	DemoGuide     string                                                            // the guide shown once the first-run demo starts
 	Now           func() time.Time                                                  // nil = time.Now (golden tests pin it)
+	// AgentKeys returns the workspace's keys from the key agent, nil when
+	// it holds none; AgentLock makes it forget them. nil = no agent.
+	AgentKeys func(*workspace.Store) *workspace.Keys
+	AgentLock func(*workspace.Store)
 }
 
 // idleLock is how long unlocked keys stay in memory without a keystroke.
@@ -252,6 +256,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.reload()
 		}
 		return m, nil
+	case agentAnsweredMsg:
+		return m.agentAnswered(msg)
 	case unlockedMsg:
 		m.unlocking = false
 		if msg.err != nil {
@@ -401,6 +407,7 @@ func (m *model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.showPage(pageComposer)
 		return m.composer.focusCmd()
 	case key.Matches(msg, gk.Lock):
+		m.lockAgent()
 		if m.keys == nil {
 			m.setInfo("keys are already locked")
 		} else {

@@ -25,8 +25,10 @@ var (
 	ErrLocked = errors.New("workspace is locked: unlock it with its passphrase first")
 	// ErrNewerSchema: the file was written by a newer mtlswb.
 	ErrNewerSchema = errors.New("workspace schema is newer than this mtlswb")
-	// ErrCorrupt: the file is damaged, not a workspace, or was tampered with.
-	ErrCorrupt = errors.New("workspace is corrupted or tampered with")
+	// ErrCorrupt: the file is damaged or not a workspace. Where an
+	// authenticated check failed (a sealed key that does not open), the
+	// message around it says the record was altered.
+	ErrCorrupt = errors.New("the workspace file is damaged")
 	// ErrNoKey: the record has no private key (a CA imported without one).
 	ErrNoKey = errors.New("record has no private key")
 )

@@ -277,7 +277,7 @@ func (s *Store) prepare(keys *Keys, r *NewRecord, now time.Time) (prepared, erro
 			return prepared{}, fmt.Errorf("a CA record holds one certificate, got %d; add each CA on its own", len(r.Chain))
 		}
 	case KindIdentity:
-		if r.Key == nil {
+		if r.Key == nil && !r.AwaitingKey {
 			return prepared{}, errors.New("an identity needs its private key; give the key with the certificate")
 		}
 	default:

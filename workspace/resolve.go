@@ -47,7 +47,9 @@ func (s *Store) Resolve(keys *Keys, spec RequestSpec) (tlsengine.Request, error)
 				}
 				return err
 			}
-			if e.Kind != KindCA {
+			// A certificate awaiting its key (a server's, imported alone)
+			// may be trusted as itself: a pinned server certificate.
+			if e.Kind != KindCA && e.HasKey {
 				return fmt.Errorf("`%s` is an identity, not a CA; trust a CA instead", safetext.Line(name))
 			}
 			c, err := x509.ParseCertificate(body.Chain[0])

@@ -54,6 +54,10 @@ type NewRecord struct {
 	Source string
 	Labels []string
 	Notes  string
+	// AwaitingKey stores an identity without its private key: a leaf
+	// certificate imported alone, which a later import of its key
+	// completes (see awaiting.go).
+	AwaitingKey bool
 }
 
 // HistoryEntry is one attempt kept in the workspace. Request and Report are

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,7 +16,6 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
-	"github.com/mtlswb/mtlswb/workspace/safefile"
 )
 
 // cli is what every command shares: streams, environment, global flags and
@@ -108,14 +106,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string, synopsis string) ([]string,
 }
 
 func (c *cli) printUsage(fs *flag.FlagSet, synopsis string) {
-	fmt.Fprintf(c.stdout, "Usage: %s %s\n", fs.Name(), synopsis)
-	if c.command != nil {
-		fmt.Fprintf(c.stdout, "\n%s.\n", strings.ToUpper(c.command.summary[:1])+c.command.summary[1:])
-	}
-	fmt.Fprintln(c.stdout, "\nFlags:")
-	fs.SetOutput(c.stdout)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	writeUsage(c.stdout, fs, synopsis, c.command)
 }
 
 // wantArgs checks the count of positional arguments.
@@ -183,6 +174,9 @@ func (c *cli) store() (*workspace.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkWorkspacePath(path, false); err != nil {
+		return nil, err
+	}
 	s, err := workspace.Open(path)
 	if errors.Is(err, workspace.ErrNoWorkspace) {
 		return nil, badInput(fmt.Errorf("no workspace at %s: run `mtlswb init` to create one, or pass --workspace PATH", path))
@@ -197,89 +191,6 @@ func (c *cli) store() (*workspace.Store, error) {
 		}
 	}
 	return s, nil
-}
-
-// unlock returns the workspace keys, asking for the passphrase only when the
-// workspace is encrypted.
-func (c *cli) unlock(s *workspace.Store) (*workspace.Keys, error) {
-	if c.keys != nil {
-		return c.keys, nil
-	}
-	var pass []byte
-	if s.Encrypted() {
-		var err error
-		pass, err = c.secret(secretSource{
-			what: "workspace passphrase", env: "MTLSWB_PASSPHRASE", file: c.passphraseFile, fileFlag: "--passphrase-file",
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	keys, err := s.Unlock(pass)
-	if err != nil {
-		return nil, err
-	}
-	c.keys = keys
-	return keys, nil
-}
-
-// secretSource says where one secret may come from, in order: an
-// environment variable, a file named by a flag, a no-echo prompt on a
-// terminal. Never from a flag value: it would land in shell history.
-type secretSource struct {
-	what     string // "workspace passphrase"
-	env      string
-	file     string
-	fileFlag string
-	confirm  bool // ask twice at a prompt
-}
-
-// maxPassphraseFile bounds what a passphrase file may hold: a passphrase is
-// a line, and /dev/zero named by mistake must not fill memory.
-const maxPassphraseFile = 4 << 10
-
-func (c *cli) secret(src secretSource) ([]byte, error) {
-	if v := c.getenv(src.env); v != "" {
-		return []byte(v), nil
-	}
-	if src.file != "" {
-		data, err := safefile.ReadLimited(src.file, maxPassphraseFile, "passphrase file")
-		if err != nil {
-			return nil, badInput(fmt.Errorf("read %s from %s: %w", src.what, src.file, err))
-		}
-		if w := safefile.ModeWarning(src.file, "the passphrase file"); w != "" {
-			fmt.Fprintf(c.stderr, "warning: %s\n", safetext.Line(w))
-		}
-		data = bytes.TrimSuffix(data, []byte("\n"))
-		data = bytes.TrimSuffix(data, []byte("\r"))
-		if len(data) == 0 {
-			return nil, badInput(fmt.Errorf("%s: the %s file is empty", src.file, src.what))
-		}
-		return data, nil
-	}
-	f, ok := c.stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil, badInput(fmt.Errorf("the %s is needed and there is no terminal to ask on: set %s or pass %s FILE", src.what, src.env, src.fileFlag))
-	}
-	fmt.Fprintf(c.stderr, "Enter %s: ", src.what)
-	first, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(c.stderr)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", src.what, err)
-	}
-	if !src.confirm {
-		return first, nil
-	}
-	fmt.Fprintf(c.stderr, "Repeat %s: ", src.what)
-	second, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(c.stderr)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", src.what, err)
-	}
-	if !bytes.Equal(first, second) {
-		return nil, badInput(fmt.Errorf("the two %ss differ; nothing was changed, try again", src.what))
-	}
-	return first, nil
 }
 
 // importPassphrase is the certfile.PassphraseFunc of import: one answer per
@@ -383,7 +294,7 @@ func exitCode(err error) int {
 	case errors.As(err, &usage), errors.As(err, &bad),
 		errors.As(err, &taken), errors.As(err, &dup), errors.As(err, &inUse), errors.As(err, &profileUse),
 		errors.As(err, &format), errors.As(err, &unmatched),
-		errors.Is(err, workspace.ErrWrongPassphrase), errors.Is(err, workspace.ErrNotFound),
+		errors.Is(err, workspace.ErrWrongPassphrase), errors.Is(err, workspace.ErrNotFound), errors.Is(err, workspace.ErrNoKey),
 		errors.Is(err, certfile.ErrWrongPassphrase), errors.Is(err, certfile.ErrEncrypted),
 		errors.Is(err, certfile.ErrTooLarge):
 		return exitUsage
@@ -400,8 +311,7 @@ func printError(w io.Writer, err error) {
 		for _, hint := range h.hints {
 			fmt.Fprintf(w, "mtlswb: hint: %s\n", safetext.Line(hint))
 		}
-	}
-	if errors.Is(err, workspace.ErrWrongPassphrase) {
+	} else if errors.Is(err, workspace.ErrWrongPassphrase) {
 		fmt.Fprintln(w, "mtlswb: hint: check MTLSWB_PASSPHRASE or the --passphrase-file; nothing was changed")
 	}
 }

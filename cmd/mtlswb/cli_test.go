@@ -178,12 +178,19 @@ func TestImportPairChainAndCAs(t *testing.T) {
 	if len(shown.Chain) != 2 || !strings.Contains(shown.Chain[0].Subject, "Partner Issuing") || !strings.Contains(shown.Chain[1].Subject, "Partner Root") {
 		t.Errorf("chain not ordered leaf -> root: %+v", shown.Chain)
 	}
-	// The root alone, as a CA.
-	e.ok("import", "--as", "ca", "--name", "partner-root", e.file("root.pem", certPEM(root.Cert)))
+	// The root that ends the chain became a CA in the same import (issue
+	// 11: it used to need an import of its own), and said so.
 	if got := e.list(); got["partner-root"] != fingerprint(root.Cert) {
-		t.Errorf("CA not listed: %v", got)
+		t.Errorf("the chain's root is not listed as a CA: %v", got)
 	}
-	// Now the identity's chain verifies against the workspace.
+	if !strings.Contains(r.stderr, `the root "Partner Root" that ends the chain of "joe" is stored as a CA too`) {
+		t.Errorf("import did not say it stored the root: %s", r)
+	}
+	// Importing the root again is refused as a duplicate, naming the CA.
+	if r := e.run("import", "--as", "ca", e.file("root.pem", certPEM(root.Cert))); r.code != 2 || !strings.Contains(r.stderr, "partner-root") {
+		t.Errorf("re-importing the root: %s", r)
+	}
+	// The identity's chain verifies against the workspace.
 	if err := json.Unmarshal([]byte(e.ok("show", "--json", "partner-joe").stdout), &shown); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,9 +30,12 @@ func cmdInit(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkWorkspacePath(path, true); err != nil {
+		return err
+	}
 	if workspace.Exists(path) {
-		// Something else at the path (a directory, a damaged file) is
-		// named as what it is, not as a workspace.
+		// Something else at the path (a damaged file) is named as what it
+		// is, not as a workspace.
 		if err := workspace.Check(path); err != nil {
 			return err
 		}
@@ -39,9 +43,10 @@ func cmdInit(c *cli, args []string) error {
 	}
 	opts := workspace.CreateOptions{NoPassphrase: *noPass}
 	if !*noPass {
-		if opts.Passphrase, err = c.secret(secretSource{
-			what: "new workspace passphrase", env: "MTLSWB_PASSPHRASE", file: c.passphraseFile, fileFlag: "--passphrase-file", confirm: true,
-		}); err != nil {
+		src := c.workspaceSecret("new workspace passphrase")
+		src.confirm = true
+		src.ways = "set MTLSWB_PASSPHRASE, pass --passphrase-file FILE, or run `mtlswb init --no-passphrase` for a workspace whose keys are not encrypted"
+		if opts.Passphrase, err = c.secret(src); err != nil {
 			return err
 		}
 	}
@@ -126,6 +131,9 @@ func cmdList(c *cli, args []string) error {
 			expiry += fmt.Sprintf(" (%dd)", days)
 		}
 		var notes []string
+		if e.Kind == workspace.KindIdentity && !e.HasKey {
+			notes = append(notes, "awaiting its key")
+		}
 		if e.Kind == workspace.KindIdentity && !e.ClientAuth {
 			notes = append(notes, "no clientAuth EKU")
 		}
@@ -340,23 +348,36 @@ func cmdImport(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Unlock first so a wrong workspace passphrase is found before files are
-	// read and their passphrases asked for.
-	keys, err := c.unlock(s)
-	if err != nil {
-		return err
+	// Only a private key needs the workspace unlocked: certificates alone
+	// (a CA, a server's certificate) never ask for the passphrase.
+	var unlockErr error
+	opts.Unlock = func() (*workspace.Keys, error) {
+		keys, err := c.unlock(s)
+		unlockErr = err
+		return keys, err
 	}
-	entries, err := s.Import(keys, pos, c.importPassphrase(*passFile), opts)
+	res, err := s.ImportReport(nil, pos, c.importPassphrase(*passFile), opts)
 	if err != nil {
+		if unlockErr != nil {
+			return unlockErr
+		}
 		return badInputUnlessBusy(err)
 	}
-	for _, e := range entries {
-		what := "CA"
-		if e.Kind == workspace.KindIdentity {
-			what = "identity"
+	for _, e := range res.Entries {
+		what := "imported CA"
+		switch {
+		case slices.Contains(res.Completed, e.Name):
+			what = "completed identity"
+		case e.Kind == workspace.KindIdentity && !e.HasKey:
+			what = "imported identity awaiting its key:"
+		case e.Kind == workspace.KindIdentity:
+			what = "imported identity"
 		}
-		fmt.Fprintf(c.stdout, "imported %s %s (%s, issued by %s, expires %s, %s)\n", what, e.Name,
+		fmt.Fprintf(c.stdout, "%s %s (%s, issued by %s, expires %s, %s)\n", what, e.Name,
 			cell(e.SubjectCN), cell(e.IssuerCN), e.NotAfter.Format("2006-01-02"), e.KeyType)
+	}
+	for _, note := range res.Notes {
+		fmt.Fprintf(c.stderr, "note: %s\n", safetext.Line(note))
 	}
 	return nil
 }

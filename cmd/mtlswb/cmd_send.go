@@ -1,9 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"strings"
+	"io"
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
@@ -55,12 +56,12 @@ func cmdSend(c *cli, args []string) error {
 	method := fs.String("X", "", "HTTP `method` (default GET, or POST with -d)")
 	var headers stringList
 	fs.Var(&headers, "H", "request header 'Name: value' (repeatable)")
-	data := fs.String("d", "", "request body, or @FILE to read it from a file")
 	maxBody := sizeFlag(fs, "max-body", defaultMaxBody, "largest request body read from -d @FILE (`SIZE`: bytes, or with K, M, G)")
 	follow := fs.Bool("follow", false, "follow redirects (by default they are reported, not followed)")
 	proxy := fs.String("proxy", "", "send through an HTTP CONNECT proxy `URL`")
 	pf := addProtoFlags(fs)
-	pos, err := c.parse(fs, args, "[--identity NAME|auto | --cert FILE --key FILE] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] URL")
+	cf := addCurlFlags(fs, tf, method, &headers, follow, proxy)
+	pos, err := c.parse(fs, expandShortFlags(fs, args), "[--identity NAME|auto | --cert FILE[:PASS] [--key FILE]] [--ca NAME|FILE]... [--profile NAME | --no-profile] [flags] URL")
 	if err != nil {
 		return err
 	}
@@ -68,18 +69,14 @@ func cmdSend(c *cli, args []string) error {
 		return err
 	}
 	tf.set = setFlags(fs)
-	body := *data
-	if strings.HasPrefix(body, "@") {
-		b, err := readLimited(body[1:], int64(*maxBody), "request body")
-		if err != nil {
-			return badInput(fmt.Errorf("read request body: %w", err))
-		}
-		body = string(b)
+	if err := cf.apply(tf.set, int64(*maxBody)); err != nil {
+		return err
 	}
-	in := tf.input(pos[0], c.importPassphrase(tf.passFile))
-	in.Spec.Method, in.Spec.Headers, in.Spec.Body, in.Spec.Follow, in.Spec.Proxy = *method, headers, body, *follow, *proxy
+	in := tf.input(pos[0], cf.keyPassphrase(c.importPassphrase(tf.passFile)))
+	in.Spec.Method, in.Spec.Headers, in.Spec.Body, in.Spec.Follow, in.Spec.Proxy = *method, headers, cf.body, *follow, *proxy
 	pf.apply(&in.Spec)
-	return c.attempt(in, tf)
+	return c.attempt(in, tf, sendOptions{asJSON: tf.asJSON, routes: cf.routes, output: cf.output,
+		include: cf.include, silent: cf.silent || cf.showError, verbose: cf.verbose})
 }
 
 func cmdProbe(c *cli, args []string) error {
@@ -102,12 +99,16 @@ func cmdProbe(c *cli, args []string) error {
 	}
 	in := tf.input(target, c.importPassphrase(tf.passFile))
 	in.Spec.Probe = true
-	return c.attempt(in, tf)
+	return c.attempt(in, tf, sendOptions{asJSON: tf.asJSON})
 }
 
 // input is what the flags ask for: the spec, which fields were given (a
 // profile must not override them) and the CLI's extras.
 func (f *tlsFlags) input(url string, keyPass certfile.PassphraseFunc) plan.Input {
+	if f.certFile != "" && f.keyFile == "" {
+		// A PEM bundle or a PKCS#12 file holds the key too, as curl expects.
+		f.keyFile = f.certFile
+	}
 	return plan.Input{
 		Spec: workspace.RequestSpec{
 			URL: url, Identity: f.identity, SystemRoots: f.systemRoots, ServerName: f.serverName,
@@ -130,11 +131,39 @@ func (f *tlsFlags) input(url string, keyPass certfile.PassphraseFunc) plan.Input
 // attempt plans the request (profile, identity, trust), runs it, prints
 // the report and keeps it in the workspace history when a workspace was
 // used. The plan's decisions reach stderr as they are made.
-func (c *cli) attempt(in plan.Input, tf *tlsFlags) error {
-	asJSON := tf.asJSON
-	p, err := plan.Make(c.ctx, in, c.planSteps(in.Explicit.Identity))
+func (c *cli) attempt(in plan.Input, tf *tlsFlags, o sendOptions) error {
+	steps := c.planSteps(in.Explicit.Identity)
+	identity := ""
+	decided := steps.Decided
+	steps.Decided = func(d plan.Decision) {
+		if d.Kind == plan.KindIdentity {
+			identity = d.Choice
+		}
+		decided(d)
+	}
+	// A passphrase typed for a request that then fails at DNS or TCP is
+	// asked for nothing: when unlocking would prompt, the server is
+	// reached first, and a failure there is the report.
+	steps.Unlock = func(s *workspace.Store) (*workspace.Keys, error) {
+		if c.wouldPrompt(s) {
+			spec := in.Spec
+			spec.Identity = identity
+			if req, err := spec.Request(); err == nil {
+				req.ClientName, req.Routes = identity, o.routes
+				if rep := tlsengine.Reach(c.ctx, req); rep != nil {
+					return nil, &unreachableError{rep: *rep}
+				}
+			}
+		}
+		return c.unlock(s)
+	}
+	p, err := plan.Make(c.ctx, in, steps)
+	var unreachable *unreachableError
+	if errors.As(err, &unreachable) {
+		return c.finishAttempt(p, unreachable.rep, nil, o)
+	}
 	if err != nil {
-		return c.planFailed(p, err, asJSON)
+		return c.planFailed(p, err, o.asJSON)
 	}
 	if err := tf.diag.apply(&p.Request, in.Spec.URL, c.revocationCacheDir()); err != nil {
 		return err
@@ -142,7 +171,38 @@ func (c *cli) attempt(in plan.Input, tf *tlsFlags) error {
 	if err := p.Request.Validate(); err != nil {
 		return badInput(err)
 	}
-	rep := tlsengine.Run(c.ctx, p.Request)
+	body, err := o.openBody()
+	if err != nil {
+		return err
+	}
+	p.Request.Routes, p.Request.BodyTo = o.routes, body.writer()
+	return c.finishAttempt(p, tlsengine.Run(c.ctx, p.Request), body, o)
+}
+
+// unreachableError ends planning when the server could not be reached
+// before a passphrase prompt; rep says why.
+type unreachableError struct{ rep tlsengine.Report }
+
+func (e *unreachableError) Error() string {
+	return "the server cannot be reached: " + e.rep.Failure.Summary
+}
+
+// wouldPrompt reports whether unlocking s would ask at the terminal. It
+// takes the agent's keys on the way when the agent holds them.
+func (c *cli) wouldPrompt(s *workspace.Store) bool {
+	if c.keys != nil || !s.Encrypted() || c.getenv("MTLSWB_PASSPHRASE") != "" || c.passphraseFile != "" {
+		return false
+	}
+	if keys := c.agentKeys(s); keys != nil {
+		c.keys = keys
+		return false
+	}
+	return true
+}
+
+// finishAttempt keeps rep in history, delivers the body, prints the report
+// and sets the exit code.
+func (c *cli) finishAttempt(p *plan.Plan, rep tlsengine.Report, body *bodyFile, o sendOptions) error {
 	if p.Store != nil {
 		// A busy workspace must not turn a finished request into a
 		// failure, so it only warns.
@@ -150,7 +210,10 @@ func (c *cli) attempt(in plan.Input, tf *tlsFlags) error {
 			fmt.Fprintf(c.stderr, "warning: the attempt was not saved in history: %s\n", safetext.Line(err.Error()))
 		}
 	}
-	if err := c.printReport(rep, asJSON); err != nil {
+	if err := c.deliver(body, rep, o); err != nil {
+		return err
+	}
+	if err := c.report(rep, o); err != nil {
 		return err
 	}
 	if !rep.OK {
@@ -163,10 +226,14 @@ func (c *cli) attempt(in plan.Input, tf *tlsFlags) error {
 }
 
 func (c *cli) printReport(rep tlsengine.Report, asJSON bool) error {
+	return c.printReportTo(c.stdout, rep, asJSON)
+}
+
+func (c *cli) printReportTo(w io.Writer, rep tlsengine.Report, asJSON bool) error {
 	if asJSON {
-		return writeJSON(c.stdout, rep)
+		return writeJSON(w, rep)
 	}
-	renderReport(c.stdout, rep, c.colour(c.stdout))
+	renderReport(w, rep, c.colour(w))
 	return nil
 }
 

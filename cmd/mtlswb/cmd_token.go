@@ -41,9 +41,7 @@ func cmdToken(c *cli, args []string) error {
 			return usagef("token needs a subcommand: check")
 		}
 		fs, _ := tokenCheckFlags(c)
-		fmt.Fprintln(c.stdout, "\nFlags of check:")
-		fs.SetOutput(c.stdout)
-		fs.PrintDefaults()
+		writeFlags(c.stdout, fs)
 		return errHelpShown
 	}
 	if args[0] == "check" {

@@ -19,6 +19,12 @@ func cmdTUI(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := os.Stat(path); err == nil {
+		// A missing workspace is the first-run screen's; a wrong file is not.
+		if err := checkWorkspacePath(path, false); err != nil {
+			return err
+		}
+	}
 	if err := c.needTerminal(); err != nil {
 		return err
 	}
@@ -36,7 +42,10 @@ func cmdTUI(c *cli, args []string) error {
 			panic(r)
 		}
 	}()
-	return tui.Run(c.ctx, tui.Options{WorkspacePath: path, StartDemo: startDemo, DemoGuide: demo.Guide})
+	return tui.Run(c.ctx, tui.Options{WorkspacePath: path, StartDemo: startDemo, DemoGuide: demo.Guide,
+		AgentKeys: c.agentKeysQuiet,
+		AgentLock: func(s *workspace.Store) { c.agent().Lock(s.ID()) },
+	})
 }
 
 // needTerminal refuses to start the TUI without a terminal, with the way out,

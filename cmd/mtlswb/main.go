@@ -51,6 +51,9 @@ func init() {
 		{"rename", "rename an identity or CA", cmdRename},
 		{"chain", "add a workspace CA to the chain an identity sends (chain add IDENTITY CA)", cmdChain},
 		{"passwd", "change the workspace passphrase", cmdPasswd},
+		{"unlock", "keep the workspace unlocked for a while: one passphrase for many commands", cmdUnlock},
+		{"lock", "forget the unlocked workspace key at once", cmdLock},
+		{"agent", "the key agent `unlock` starts (not run by hand)", cmdAgent},
 		{"doctor", "check a workspace file and recover what a damaged one holds", cmdDoctor},
 		{"backup", "write a consistent copy of the workspace to a file", cmdBackup},
 		{"history", "list, show and clear past attempts; set what history keeps", cmdHistory},
@@ -65,6 +68,7 @@ func init() {
 		{"collection", "share saved requests and their profiles without secrets", cmdCollection},
 		{"demo", "a demo workspace and local servers showing every failure", cmdDemo},
 		{"tui", "open the terminal UI (the default with no command)", cmdTUI},
+		{"completion", "print shell completion for bash, zsh or fish", cmdCompletion},
 		{"help", "show help for a command", cmdHelp},
 	}
 }
@@ -102,8 +106,8 @@ func runEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	switch name {
 	case "-h", "--help":
 		name = "help"
-	case "version", "--version":
-		fmt.Fprintln(stdout, "mtlswb", version)
+	case "version", "--version", "-V":
+		fmt.Fprintln(stdout, versionLine())
 		return exitOK
 	}
 	cmd := findCommand(name)
@@ -133,13 +137,18 @@ func suggest(name string) string {
 }
 
 func cmdHelp(c *cli, args []string) error {
-	if len(args) > 0 {
+	if len(args) == 1 && args[0] == "--man" {
+		writeMan(c.stdout, c.getenv)
+		return nil
+	}
+	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" {
 		cmd := findCommand(args[0])
 		if cmd == nil {
 			return usagef("unknown command %q; run `mtlswb help` for the list", args[0])
 		}
-		// Each command prints its own flags on --help.
-		return cmd.run(c, []string{"--help"})
+		// Each command prints its own flags on --help, under its own name.
+		c.command = cmd
+		return cmd.run(c, append(args[1:], "--help"))
 	}
 	fmt.Fprint(c.stdout, `mtlswb — the mTLS workbench
 
@@ -158,9 +167,12 @@ Global flags (before or after the command):
                            $XDG_DATA_HOME/mtlswb/workspace.db)
   --passphrase-file FILE   read the workspace passphrase from FILE
 
+The workspace passphrase comes from the key agent (after `+"`mtlswb unlock`"+`), else
+MTLSWB_PASSPHRASE, else --passphrase-file, else a prompt (Ctrl-C cancels).
+
 Environment:
   MTLSWB_WORKSPACE           workspace file
-  MTLSWB_PASSPHRASE          workspace passphrase (else --passphrase-file, else a prompt)
+  MTLSWB_PASSPHRASE          workspace passphrase
   MTLSWB_IMPORT_PASSPHRASE   passphrase of files being imported
   MTLSWB_EXPORT_PASSPHRASE   passphrase for exported keys
   MTLSWB_NEW_PASSPHRASE      new passphrase for passwd
@@ -168,8 +180,10 @@ Environment:
 
 Exit codes: 0 success, 1 the operation failed, 2 usage error or bad input,
 3 (probe) the handshake completed but the server has not judged the client
-certificate at the TLS layer: use send to see its verdict.
-Run 'mtlswb COMMAND --help' for a command's flags.
+certificate at the TLS layer: use send to see its verdict, 130 a prompt was
+cancelled.
+Run 'mtlswb help COMMAND' (or 'mtlswb COMMAND --help') for a command's flags,
+'mtlswb --version' for the version.
 `)
 	return nil
 }
@@ -181,6 +195,10 @@ func (c *cli) fail(err error) int {
 	}
 	if errors.Is(err, errHelpShown) {
 		return exitOK
+	}
+	if errors.Is(err, errCancelled) {
+		fmt.Fprintln(c.stderr, "cancelled")
+		return exitCancelled
 	}
 	var quiet *quietError
 	if errors.As(err, &quiet) {

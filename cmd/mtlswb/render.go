@@ -83,6 +83,9 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "  %s %s\n", p.yellow("warning:"), safetext.Line(warn))
 	}
+	if r.Request.Route != "" {
+		fmt.Fprintf(w, "  %s %s\n", p.dim("route:"), safetext.Line(r.Request.Route))
+	}
 
 	section("Timing")
 	t := r.Timing

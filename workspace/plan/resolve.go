@@ -2,11 +2,13 @@ package plan
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 	"github.com/mtlswb/mtlswb/workspace"
 )
 
@@ -94,8 +96,16 @@ func LoadKeyPair(certPath, keyPath string, pass certfile.PassphraseFunc) (*tls.C
 		bundles = append(bundles, b)
 	}
 	ids, _, err := certfile.Group(bundles)
+	var unmatched *certfile.UnmatchedKeyError
+	if errors.As(err, &unmatched) {
+		return nil, fmt.Errorf("the %s key in --key %s does not match the certificate in --cert %s%s: give the key that belongs to that certificate",
+			unmatched.Key, keyPath, certPath, subjectOf(bundles[0].Certs))
+	}
 	if err != nil {
 		return nil, err
+	}
+	if len(ids) == 0 && certPath == keyPath {
+		return nil, fmt.Errorf("--cert %s holds no private key: give --key FILE too, or a file holding both (PEM bundle or PKCS#12)", certPath)
 	}
 	if len(ids) != 1 {
 		return nil, fmt.Errorf("--cert %s and --key %s hold %d certificate/key pairs; mtlswb needs exactly one", certPath, keyPath, len(ids))
@@ -105,4 +115,12 @@ func LoadKeyPair(certPath, keyPath string, pass certfile.PassphraseFunc) (*tls.C
 		cert.Certificate = append(cert.Certificate, c.Raw)
 	}
 	return cert, nil
+}
+
+// subjectOf names the first certificate, for a message about it.
+func subjectOf(certs []*x509.Certificate) string {
+	if len(certs) == 0 {
+		return ""
+	}
+	return " (" + safetext.Line(certs[0].Subject.String()) + ")"
 }

@@ -1,0 +1,66 @@
+package tlsengine
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strings"
+)
+
+// Two options curl users expect, kept apart from the engine's core:
+// Request.BodyTo receives the whole response body (HTTPInfo.Body keeps
+// only the first MiB), and Request.Routes dial another address than the
+// URL's while SNI and Host stay the URL's (curl's --resolve and
+// --connect-to). A route taken is recorded in RequestInfo.Route.
+
+// Route sends a connection for Host:Port to ToHost:ToPort. An empty Host or
+// Port matches any; an empty ToHost or ToPort keeps the original.
+type Route struct {
+	Host, Port     string
+	ToHost, ToPort string
+	// Flag is how the user wrote it, for the report ("--resolve ...").
+	Flag string
+}
+
+func (r Route) matches(host, port string) bool {
+	return (r.Host == "" || strings.EqualFold(strings.Trim(r.Host, "[]"), host)) && (r.Port == "" || r.Port == port)
+}
+
+// route returns where a connection for addr really goes, and the route
+// taken (nil for none).
+func (a *attempt) route(addr string) (string, *Route) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, nil
+	}
+	for i := range a.req.Routes {
+		r := &a.req.Routes[i]
+		if !r.matches(host, port) {
+			continue
+		}
+		toHost, toPort := strings.Trim(r.ToHost, "[]"), r.ToPort
+		if toHost == "" {
+			toHost = host
+		}
+		if toPort == "" {
+			toPort = port
+		}
+		to := net.JoinHostPort(toHost, toPort)
+		a.mu.Lock()
+		if a.routed == "" {
+			a.routed = fmt.Sprintf("%s dialled for %s (%s)", to, addr, r.Flag)
+		}
+		a.mu.Unlock()
+		return to, r
+	}
+	return addr, nil
+}
+
+// bodySink is where the whole body goes besides the kept first MiB; with
+// one, the 64 MiB read limit does not apply: the user asked for the file.
+func bodySink(keep io.Writer, to io.Writer) (io.Writer, int64) {
+	if to == nil {
+		return keep, bodyReadLimit
+	}
+	return io.MultiWriter(keep, to), -1
+}
