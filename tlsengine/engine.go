@@ -163,8 +163,8 @@ type attempt struct {
 	revokeOnce sync.Once
 	revocation *revocation.Status
 	// retry is the TLS 1.2 retry's outcome, when diagnosis made one.
-	retry *retryOutcome
-	routed        string // the route taken, see curlopts.go
+	retry  *retryOutcome
+	routed string // the route taken, see curlopts.go
 }
 
 // certRequest is the server's CertificateRequest.
