@@ -184,6 +184,11 @@ func (a *attempt) connection(ctx context.Context, addr string) (*tls.Conn, error
 	if a.req.ConnectTo != "" && addr == a.tgt.addr {
 		// The URL's host stays the server name; only the address changes.
 		dial = a.req.ConnectTo
+		a.mu.Lock()
+		if a.routed == "" {
+			a.routed = fmt.Sprintf("%s dialled for %s (--connect-to/--resolve)", dial, addr)
+		}
+		a.mu.Unlock()
 	}
 	c, err := a.dialTCP(ctx, dial)
 	if err != nil {

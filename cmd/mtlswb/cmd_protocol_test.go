@@ -22,7 +22,7 @@ func TestProtocolFlags(t *testing.T) {
 		{[]string{"probe", "--starttls", "gopher", "127.0.0.1:1"}, exitUsage, "mtlswb speaks postgres, mysql, smtp, imap, pop3, ldap, ftp, xmpp"},
 		{[]string{"probe", "--starttls", "smtp", "smtp://127.0.0.1:1"}, exitUsage, "takes HOST:PORT, not a URL"},
 		{[]string{"send", "--grpc-method", "/a.B/C", "postgres://127.0.0.1:1/db", "--user", "u"}, exitUsage, "postgres:// does not use --grpc-method"},
-		{[]string{"send", "--user", "u", "https://127.0.0.1:1/"}, exitUsage, "https:// does not use --user"},
+		{[]string{"send", "--user", "u", "https://127.0.0.1:1/"}, exitUsage, "--user takes USER:PASSWORD"}, // curl's meaning on https://
 		{[]string{"send", "--user", "u\r\nQUIT", "ftp://127.0.0.1:1"}, exitUsage, "control characters"},
 		{[]string{"probe", "--starttls", "smtp", "127.0.0.1:1"}, exitFailed, "connection-refused"},
 	} {

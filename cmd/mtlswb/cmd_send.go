@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine"
@@ -69,6 +70,9 @@ func cmdSend(c *cli, args []string) error {
 		return err
 	}
 	tf.set = setFlags(fs)
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(pos[0])), "https://") {
+		cf.user, pf.user = pf.user, "" // curl's USER:PASSWORD, see addCurlFlags
+	}
 	if err := cf.apply(tf.set, int64(*maxBody)); err != nil {
 		return err
 	}

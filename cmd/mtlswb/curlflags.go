@@ -97,8 +97,13 @@ func addCurlFlags(fs *flag.FlagSet, tf *tlsFlags, method *string, headers *strin
 	fs.Var(dataFlag{list: &cf.data}, "data", "alias of -d")
 	fs.Var(dataFlag{list: &cf.data}, "data-binary", "alias of -d")
 	fs.Var(dataFlag{list: &cf.data, raw: true}, "data-raw", "request `BODY`, a leading @ included")
-	fs.StringVar(&cf.user, "u", "", "alias of --user")
-	fs.StringVar(&cf.user, "user", "", "HTTP basic authentication as `USER:PASSWORD`")
+	// --user is also what PostgreSQL, MySQL, MQTT and FTP log in as (the
+	// protocol flags): one flag, read as curl's USER:PASSWORD on an https://
+	// URL (cmdSend moves it here) and as the protocol's user otherwise.
+	if fs.Lookup("user") == nil {
+		fs.StringVar(&cf.user, "user", "", "HTTP basic authentication as `USER:PASSWORD`")
+	}
+	fs.Var(fs.Lookup("user").Value, "u", "alias of --user")
 	fs.StringVar(&cf.userAgent, "A", "", "alias of --user-agent")
 	fs.StringVar(&cf.userAgent, "user-agent", "", "the User-Agent header `NAME`")
 	fs.StringVar(&tf.certFile, "E", "", "alias of --cert")
