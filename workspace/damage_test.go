@@ -328,11 +328,18 @@ func TestDoctorRepairsIntactRecords(t *testing.T) {
 	onPages := map[string][]uint64{}
 	metaPages := map[uint64]bool{l.meta.root: true}
 	w.onKV = func(path []string, page uint64, k, _ []byte) {
-		switch path[0] {
-		case string(bucketEntries), string(bucketRecords):
-			onPages[string(k)] = append(onPages[string(k)], page)
-		case string(bucketMeta):
-			metaPages[page] = true
+		// A leaf bigger than a page continues on overflow pages after
+		// its first one, and a key or value may lie on any of them: a
+		// flip there damages the record itself, which nothing in the
+		// file can undo, so every page of the leaf counts as its own.
+		p, _, _, _ := l.page(page)
+		for id := page; id < page+max(1, uint64(len(p))/l.pageSize); id++ {
+			switch path[0] {
+			case string(bucketEntries), string(bucketRecords):
+				onPages[string(k)] = append(onPages[string(k)], id)
+			case string(bucketMeta):
+				metaPages[id] = true
+			}
 		}
 	}
 	w.run()
