@@ -14,15 +14,16 @@ import (
 const (
 	// bodyKeepLimit is how much of a body HTTPInfo.Body keeps; bodyReadLimit
 	// is how much is read (and counted) at all, so a huge download cannot
-	// hold the attempt forever.
+	// hold the attempt forever (Request.MaxResponse changes it).
 	bodyKeepLimit = 1 << 20
 	bodyReadLimit = 64 << 20
 	previewLimit  = 4 << 10
 )
 
 // readResponse turns a response into HTTPInfo, reading the body within the
-// engine's limits. A body that fails midway still yields what arrived.
-func readResponse(resp *http.Response, to io.Writer) (*HTTPInfo, error) {
+// engine's limits (maxRead bytes at most; 0 is bodyReadLimit). A body that fails
+// midway still yields what arrived.
+func readResponse(resp *http.Response, to io.Writer, maxRead int64) (*HTTPInfo, error) {
 	info := &HTTPInfo{
 		Status:  resp.StatusCode,
 		Proto:   resp.Proto,
@@ -31,9 +32,12 @@ func readResponse(resp *http.Response, to io.Writer) (*HTTPInfo, error) {
 	if loc := resp.Header.Get("Location"); loc != "" {
 		info.Location = safetext.Line(loc)
 	}
-	keep, total, err := readBody(resp.Body, to)
-	info.Body, info.BodyBytes = keep, total
+	keep, total, truncated, err := readBody(resp.Body, to, maxRead)
+	info.Body, info.BodyBytes, info.BodyTruncated = keep, total, truncated
 	info.BodyPreview, info.BodyBinary = preview(keep, total, resp.Header.Get("Content-Type"))
+	if truncated {
+		info.BodyPreview += fmt.Sprintf(" (stopped reading at %s)", sizeText(total))
+	}
 	if err != nil {
 		return info, &phaseError{phase: PhaseResponse, err: err}
 	}
@@ -66,18 +70,36 @@ func (w *keepWriter) Write(p []byte) (int, error) {
 // than a plain client.
 var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 
-// readBody reads up to bodyReadLimit bytes, keeping bodyKeepLimit of them;
-// with to, it reads everything and writes it there too.
-func readBody(r io.Reader, to io.Writer) ([]byte, int64, error) {
+// readBody reads up to maxRead bytes (bodyReadLimit when 0), keeping
+// bodyKeepLimit of them; with to, it reads everything and writes it there
+// too. truncated says the body went on past the limit: one more byte is
+// read to tell a body of exactly maxRead bytes from a longer one.
+func readBody(r io.Reader, to io.Writer, maxRead int64) (keep []byte, n int64, truncated bool, err error) {
 	w := &keepWriter{max: bodyKeepLimit}
-	sink, limit := bodySink(w, to)
+	sink, limit := bodySink(w, to, maxRead)
+	src := r
 	if limit >= 0 {
-		r = io.LimitReader(r, limit)
+		src = io.LimitReader(r, limit)
 	}
 	buf := copyBufs.Get().(*[32 << 10]byte)
 	defer copyBufs.Put(buf)
-	n, err := io.CopyBuffer(sink, r, buf[:])
-	return w.buf.Bytes(), n, err
+	n, err = io.CopyBuffer(sink, src, buf[:])
+	if err == nil && limit >= 0 && n == limit {
+		more, _ := r.Read(buf[:1])
+		truncated = more > 0
+	}
+	return w.buf.Bytes(), n, truncated, err
+}
+
+// sizeText names a byte count as the --max-response flag would take it.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // preview is the text shown for a body: sanitized text up to previewLimit,
@@ -104,9 +126,6 @@ func preview(body []byte, total int64, contentType string) (string, bool) {
 	text := safetext.Block(string(head))
 	if rest := total - int64(len(head)); rest > 0 {
 		text += fmt.Sprintf("\n… %d more bytes", rest)
-	}
-	if total >= bodyReadLimit {
-		text += fmt.Sprintf(" (stopped reading at %d MiB)", bodyReadLimit>>20)
 	}
 	return text, false
 }

@@ -57,10 +57,14 @@ func (a *attempt) route(addr string) (string, *Route) {
 }
 
 // bodySink is where the whole body goes besides the kept first MiB; with
-// one, the 64 MiB read limit does not apply: the user asked for the file.
-func bodySink(keep io.Writer, to io.Writer) (io.Writer, int64) {
+// one, the read limit (maxRead, or 64 MiB when 0) does not apply: the user
+// asked for the file.
+func bodySink(keep io.Writer, to io.Writer, maxRead int64) (io.Writer, int64) {
 	if to == nil {
-		return keep, bodyReadLimit
+		if maxRead <= 0 {
+			maxRead = bodyReadLimit
+		}
+		return keep, maxRead
 	}
 	return io.MultiWriter(keep, to), -1
 }

@@ -30,6 +30,7 @@ type evidence struct {
 	// The error chain, typed where crypto/tls and net give types.
 	dns          *net.DNSError
 	proxy        *ProxyError
+	redirect     *RedirectError // a followed redirect chain looped or ran too long
 	alert        *alertSeen
 	recordHeader *tls.RecordHeaderError // the answer to the ClientHello was not TLS
 	serverReject bool                   // the handshake failed on the server chain's verdict (server.err)
@@ -210,6 +211,10 @@ func (ev *evidence) classify(parent context.Context, err error) {
 	var pxErr *ProxyError
 	if errors.As(err, &pxErr) {
 		ev.proxy = pxErr
+	}
+	var rdErr *RedirectError
+	if errors.As(err, &rdErr) {
+		ev.redirect = rdErr
 	}
 	if n, ok := AlertFromError(err); ok {
 		ev.alert = &alertSeen{number: n, afterHandshake: ev.handshakeDone}

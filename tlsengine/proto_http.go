@@ -3,6 +3,7 @@ package tlsengine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -75,7 +76,7 @@ func (httpProtocol) exchange(ctx context.Context, a *attempt) (outcome, error) {
 		MaxResponseHeaderBytes: 1 << 20,
 	}
 	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
+	client := &http.Client{Transport: tr, CheckRedirect: checkRedirect}
 	if !a.req.Follow {
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
@@ -94,13 +95,71 @@ func (httpProtocol) exchange(ctx context.Context, a *attempt) (outcome, error) {
 		}
 	}
 	resp, err := client.Do(hreq)
+	if rd := (*RedirectError)(nil); errors.As(err, &rd) {
+		// Without net/http's wrapping, which names the first URL with
+		// its password.
+		return outcome{}, &phaseError{phase: PhaseResponse, err: rd}
+	}
 	if err != nil {
 		return outcome{}, err
 	}
 	defer resp.Body.Close()
 	a.setPhase(PhaseResponse)
-	info, err := readResponse(resp, a.req.BodyTo)
+	info, err := readResponse(resp, a.req.BodyTo, a.req.MaxResponse)
+	if info.BodyTruncated {
+		a.warn("the body was cut at %s: only that much was read and counted; raise --max-response SIZE to read more, or save it whole with -o FILE", sizeText(info.BodyBytes))
+	}
 	return outcome{http: info}, err
+}
+
+// maxRedirects is where a followed chain stops, as net/http's own default.
+const maxRedirects = 10
+
+// RedirectError ends a followed redirect chain that loops or runs past
+// maxRedirects. Chain holds the URLs visited, the first request's first,
+// passwords redacted and sanitized; Loop is set when the last one repeats
+// an earlier one.
+type RedirectError struct {
+	Chain []string
+	Loop  bool
+}
+
+func (e *RedirectError) Error() string {
+	hops := len(e.Chain) - 1
+	if e.Loop {
+		return fmt.Sprintf("stopped after %d redirects (loop: %s)", hops, strings.Join(e.loop(), " → "))
+	}
+	return fmt.Sprintf("stopped after %d redirects (%s → … → %s)", hops, e.Chain[0], e.Chain[len(e.Chain)-1])
+}
+
+// loop is the part of the chain that repeats, from the first visit of the
+// URL visited again to its second.
+func (e *RedirectError) loop() []string {
+	last := e.Chain[len(e.Chain)-1]
+	for i, u := range e.Chain[:len(e.Chain)-1] {
+		if u == last {
+			return e.Chain[i:]
+		}
+	}
+	return e.Chain
+}
+
+// checkRedirect follows a redirect unless its URL was already visited
+// (a loop: following it again cannot end) or the chain is maxRedirects long.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	next := req.URL.String()
+	chain := make([]string, 0, len(via)+1)
+	loop := false
+	for _, r := range via {
+		u := r.URL.String()
+		loop = loop || u == next
+		chain = append(chain, safetext.Line(redactURL(u)))
+	}
+	chain = append(chain, safetext.Line(redactURL(next)))
+	if loop || len(via) >= maxRedirects {
+		return &RedirectError{Chain: chain, Loop: loop}
+	}
+	return nil
 }
 
 // dialPlain serves the http:// hops of followed redirects: no TLS, so the

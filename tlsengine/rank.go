@@ -35,6 +35,7 @@ type ruleInfo struct {
 var rules = []rule{
 	canceledRule{},
 	proxyRefusedRule{},
+	redirectRule{},
 	dnsRule{},
 	serverValidityRule{},
 	serverHostnameRule{},

@@ -49,6 +49,9 @@ type Request struct {
 	// --connect-to); BodyTo receives the whole response body. See curlopts.go.
 	Routes []Route
 	BodyTo io.Writer
+	// MaxResponse is how much of an HTTP response body is read without
+	// BodyTo (0: 64 MiB); a longer body is cut, flagged and warned about.
+	MaxResponse int64
 
 	// Candidates are the other identities the user has; diagnosis names the ones
 	// the server would accept. KnownCAs are CAs the user has but did not trust
@@ -306,8 +309,11 @@ type HTTPInfo struct {
 	BodyBytes   int64               `json:"body_bytes"`
 	BodyPreview string              `json:"body_preview"`
 	// BodyBinary is set when the body is not text; the preview is then a summary.
-	BodyBinary bool   `json:"body_binary,omitempty"`
-	Location   string `json:"location,omitempty"`
+	BodyBinary bool `json:"body_binary,omitempty"`
+	// BodyTruncated is set when the body went on past the read limit
+	// (Request.MaxResponse): BodyBytes counts only what was read.
+	BodyTruncated bool   `json:"body_truncated,omitempty"`
+	Location      string `json:"location,omitempty"`
 	// Body is the raw body (up to the engine's limit) for viewers that render
 	// it themselves; never printed as is.
 	Body []byte `json:"-"`

@@ -2,6 +2,7 @@ package tlsengine
 
 import (
 	"fmt"
+	"strings"
 )
 
 // The HTTP rules read an answer of 400 or more that came after a
@@ -22,6 +23,30 @@ func answerDetail(ev *evidence) string {
 		return answerSaid(ev) + ": " + ev.answer.reason
 	}
 	return answerSaid(ev)
+}
+
+// redirectRule: --follow met a redirect loop or too long a chain; the
+// server's answers were valid HTTP, only they never ended.
+type redirectRule struct{}
+
+func (redirectRule) Info() ruleInfo {
+	return ruleInfo{Name: "redirect-loop", Categories: []Category{HTTPError},
+		Source: "RFC 9110 15.4: a client should detect and intervene in cyclical redirections; net/http stops after 10"}
+}
+
+func (redirectRule) Applies(ev *evidence) bool { return ev.redirect != nil }
+
+func (redirectRule) Propose(ev *evidence) []Cause {
+	rd := ev.redirect
+	c := Cause{Category: HTTPError, Confidence: Certain, phase: PhaseResponse,
+		Evidence: fmt.Sprintf("the server redirected %s", strings.Join(rd.Chain, " → ")),
+		summary:  rd.Error(),
+		hints: []string{"the redirects never reach a final answer: check the server's redirect rules (a login or HTTPS redirect that sends back to itself is common)",
+			"send without --follow to see the first redirect and its Location"}}
+	if !rd.Loop {
+		c.hints[0] = fmt.Sprintf("more than %d redirects in a row: check the server's redirect rules", maxRedirects)
+	}
+	return []Cause{c}
 }
 
 // nginxNoCertificateRule: nginx with ssl_verify_client completes the

@@ -44,3 +44,17 @@ func TestHTTPExplanations(t *testing.T) {
 		t.Errorf("503 hints %q", f.Hints)
 	}
 }
+
+func TestRedirectRule(t *testing.T) {
+	loop := func(e *evidence) {
+		e.phase, e.redirect = PhaseResponse, &RedirectError{Chain: []string{"https://h/a", "https://h/b", "https://h/a"}, Loop: true}
+	}
+	long := func(e *evidence) {
+		e.phase, e.redirect = PhaseResponse, &RedirectError{Chain: []string{"https://h/1", "https://h/2"}}
+	}
+	checkRule(t, redirectRule{}, map[string]ruleCase{
+		"loop":        {ev: ev(tls13Done, loop), want: []want{{HTTPError, Certain, "redirected https://h/a → https://h/b → https://h/a"}}},
+		"long chain":  {ev: ev(tls13Done, long), want: []want{{HTTPError, Certain, "redirected https://h/1 → https://h/2"}}},
+		"no redirect": {ev: ev(tls13Done, phase(PhaseResponse))},
+	})
+}

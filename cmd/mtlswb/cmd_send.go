@@ -58,6 +58,7 @@ func cmdSend(c *cli, args []string) error {
 	var headers stringList
 	fs.Var(&headers, "H", "request header 'Name: value' (repeatable)")
 	maxBody := sizeFlag(fs, "max-body", defaultMaxBody, "largest request body read from -d @FILE (`SIZE`: bytes, or with K, M, G)")
+	maxResponse := sizeFlag(fs, "max-response", defaultMaxBody, "largest response body read, unless -o saves it (`SIZE`: bytes, or with K, M, G); a longer one is cut, with a warning")
 	follow := fs.Bool("follow", false, "follow redirects (by default they are reported, not followed)")
 	proxy := fs.String("proxy", "", "send through an HTTP CONNECT proxy `URL`")
 	pf := addProtoFlags(fs)
@@ -80,7 +81,7 @@ func cmdSend(c *cli, args []string) error {
 	in.Spec.Method, in.Spec.Headers, in.Spec.Body, in.Spec.Follow, in.Spec.Proxy = *method, headers, cf.body, *follow, *proxy
 	pf.apply(&in.Spec)
 	return c.attempt(in, tf, sendOptions{asJSON: tf.asJSON, routes: cf.routes, output: cf.output,
-		include: cf.include, silent: cf.silent || cf.showError, verbose: cf.verbose})
+		include: cf.include, silent: cf.silent || cf.showError, verbose: cf.verbose, maxResponse: int64(*maxResponse)})
 }
 
 func cmdProbe(c *cli, args []string) error {
@@ -179,7 +180,7 @@ func (c *cli) attempt(in plan.Input, tf *tlsFlags, o sendOptions) error {
 	if err != nil {
 		return err
 	}
-	p.Request.Routes, p.Request.BodyTo = o.routes, body.writer()
+	p.Request.Routes, p.Request.BodyTo, p.Request.MaxResponse = o.routes, body.writer(), o.maxResponse
 	return c.finishAttempt(p, tlsengine.Run(c.ctx, p.Request), body, o)
 }
 

@@ -219,7 +219,11 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 		if h.Location != "" {
 			fmt.Fprintf(w, "  redirect to %s (not followed; pass --follow)\n", safetext.Line(h.Location))
 		}
-		fmt.Fprintf(w, "\n  %d bytes\n", h.BodyBytes)
+		cut := ""
+		if h.BodyTruncated {
+			cut = " read, then cut (--max-response)"
+		}
+		fmt.Fprintf(w, "\n  %d bytes%s\n", h.BodyBytes, cut)
 		if h.BodyPreview != "" {
 			for _, l := range strings.Split(safetext.Block(h.BodyPreview), "\n") {
 				fmt.Fprintf(w, "  %s\n", l)

@@ -24,6 +24,7 @@ type sendOptions struct {
 	routes                   []tlsengine.Route
 	output                   string // "", "-" or a file
 	include, silent, verbose bool
+	maxResponse              int64 // --max-response: body bytes read without -o
 }
 
 func (o sendOptions) bodyToStdout() bool {
