@@ -32,9 +32,6 @@ type Request struct {
 	SystemRoots bool
 
 	ServerName string // SNI and name checked; empty: the URL's host
-	// ConnectTo is the host:port to connect to instead of the URL's (curl's
-	// --connect-to): the URL's host stays the server name and Host header.
-	ConnectTo  string
 	MinVersion uint16 // tls.VersionTLS12 when zero
 	MaxVersion uint16 // tls.VersionTLS13 when zero
 	Insecure   bool   // record verification but do not fail on it
@@ -46,7 +43,9 @@ type Request struct {
 	Follow  bool   // follow redirects (reported, not followed, otherwise)
 	Proxy   string // http://host:port for an HTTP CONNECT proxy
 	// Routes dial other addresses than the URL's (curl's --resolve and
-	// --connect-to); BodyTo receives the whole response body. See curlopts.go.
+	// --connect-to): the URL's host stays the server name and Host header.
+	// The first route that matches an address wins. BodyTo receives the
+	// whole response body. See curlopts.go.
 	Routes []Route
 	BodyTo io.Writer
 	// MaxResponse is how much of an HTTP response body is read without
