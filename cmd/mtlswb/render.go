@@ -161,8 +161,8 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 			fmt.Fprintf(w, "  %s%s %s%s\n", indent, mark, safetext.Line(link.Subject), src)
 			fmt.Fprintf(w, "  %s    issuer %s, valid %s → %s\n", indent, safetext.Line(link.Issuer),
 				link.NotBefore.Format("2006-01-02"), link.NotAfter.Format("2006-01-02"))
-			if len(link.DNSNames) > 0 {
-				fmt.Fprintf(w, "  %s    names %s\n", indent, safetext.Line(strings.Join(link.DNSNames, ", ")))
+			if names := link.Names(); len(names) > 0 {
+				fmt.Fprintf(w, "  %s    names %s\n", indent, strings.Join(safetext.Lines(names), ", "))
 			}
 			if link.Verdict != "ok" {
 				fmt.Fprintf(w, "  %s    %s\n", indent, p.red(safetext.Line(link.Verdict)))
