@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,22 +13,13 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/tlstest"
 )
 
-// Hostile answers: escape sequences, NUL, a C1 CSI, a bidi override, CR,
-// and bytes that are not UTF-8, in headers and bodies. Go's client refuses
-// C0 controls in header values, so those are in the bodies only.
 const (
-	hostileHeader = "v\u009b31m\u202e\tend"
-	rawHeader     = "a\xff\x9b[2Jb"
-	hostileLoc    = "/next\u009b2J"
-	textBody      = "text\x1b]52;c;cGF3bmVk\x07\x00nul\r\nline \u202e two\n"
-	binaryBody    = "\xff\xfe\x1b[2J\x00\x9b6n"
+	hostileHeader = tlstest.HostileHeader
+	rawHeader     = tlstest.HostileRawHeader
+	hostileLoc    = tlstest.HostileLocation
+	textBody      = tlstest.HostileTextBody
+	binaryBody    = tlstest.HostileBinaryBody
 )
-
-// rawAnswer is an HTTP/1.1 answer with the hostile headers and body.
-func rawAnswer(body string) []byte {
-	return fmt.Appendf(nil, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-C1: %s\r\nX-Raw: %s\r\nX-Raw: second\r\n"+
-		"Location: %s\r\nContent-Length: %d\r\n\r\n%s", hostileHeader, rawHeader, hostileLoc, len(body), body)
-}
 
 // TestJSONKeepsTheBytes: the report's JSON carries a hostile server's
 // headers and body exactly (UTF-8 as strings, the rest as base64), and
@@ -38,7 +28,7 @@ func TestJSONKeepsTheBytes(t *testing.T) {
 	f := newFixture(t)
 	for name, body := range map[string]string{"text body": textBody, "binary body": binaryBody} {
 		t.Run(name, func(t *testing.T) {
-			addr := tlstest.StartRawHTTPS(t, tlstest.TLSCert(f.server), rawAnswer(body))
+			addr := tlstest.StartRawHTTPS(t, tlstest.TLSCert(f.server), tlstest.HostileAnswer(body))
 			rep := tlsengine.Run(t.Context(), f.request("https://"+addr+"/"))
 			if !rep.OK || rep.HTTP == nil {
 				t.Fatalf("want a 200 answer:\n%s", dump(t, rep))
