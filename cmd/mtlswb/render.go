@@ -30,9 +30,11 @@ func (p painter) yellow(s string) string {
 func (p painter) dim(s string) string { return p.paint("2", s) }
 
 // renderReport prints a report in sections: Verdict, Timing, Handshake,
-// Server chain, Client certificate, Response. The engine sanitized every
-// string; the text passes through safetext again so this function cannot be
-// the hole if a field is ever added without it.
+// Server chain, Client certificate, Response. The report holds what the
+// server and its certificates sent exactly (its JSON must not lose it), so
+// every string passes through safetext here, the sentences the engine
+// already sanitized included: this function must not be the hole when a
+// field is added (TestRenderSanitizesEveryField).
 func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 	p := painter(colour)
 	line := func(format string, a ...any) {
