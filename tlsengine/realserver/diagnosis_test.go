@@ -56,7 +56,6 @@ func newDiagPKI(t *testing.T) *diagPKI {
 		rw.Write(data)
 	}))
 	t.Cleanup(d.publisher.Close)
-	must := pairOrFatal(t)
 	d.crlURL = d.publisher.URL + "/root.crl"
 	notYet := must(w.root.Issue(pki.Spec{CN: "not-yet", Client: true,
 		NotBefore: time.Now().Add(48 * time.Hour), NotAfter: time.Now().Add(96 * time.Hour)}))

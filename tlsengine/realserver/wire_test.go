@@ -43,7 +43,6 @@ type wirePKI struct {
 func newWirePKI(t *testing.T) *wirePKI {
 	t.Helper()
 	f := pkiFixture(t)
-	must := pairOrFatal(t)
 	w := &wirePKI{fixture: f}
 	w.inter = must(f.root.Issue(pki.Spec{CN: "Realserver Test Intermediate", IsCA: true}))
 	w.expired = must(f.root.Issue(pki.Spec{CN: "expired", Client: true,
