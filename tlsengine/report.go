@@ -348,4 +348,3 @@ type IdentityVerdict struct {
 	Accepted bool   `json:"accepted"`
 	Reason   string `json:"reason"`
 }
-
