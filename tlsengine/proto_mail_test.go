@@ -212,6 +212,12 @@ func TestMailProtocols(t *testing.T) {
 					if !implicit && r.Timing.PreambleMs <= 0 {
 						t.Errorf("STARTTLS was not timed:\n%s", dump(t, r))
 					}
+					if c.phase != tlsengine.PhaseHandshake && r.Timing.ExchangeMs <= 0 {
+						t.Errorf("the exchange after the handshake was not timed:\n%s", dump(t, r))
+					}
+					if r.Timing.RequestSentMs != 0 || r.Timing.TTFBMs != 0 {
+						t.Errorf("HTTP's request and first byte timed for %s:\n%s", scheme, dump(t, r))
+					}
 				})
 			}
 			if implicit {
