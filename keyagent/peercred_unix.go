@@ -2,19 +2,25 @@
 
 package keyagent
 
-import "net"
+import (
+	"net"
 
-// socketUID asks the kernel, through get, for the uid at the other end of
-// c, never trusting anything the peer says.
-func socketUID(c *net.UnixConn, get func(fd int) (uint32, error)) (int, error) {
+	"golang.org/x/sys/unix"
+)
+
+// peerUID is the uid of the process at the other end of c, as the kernel
+// knows it (peerCred): never anything the peer says.
+func peerUID(c *net.UnixConn) (int, error) {
 	raw, err := c.SyscallConn()
 	if err != nil {
 		return 0, err
 	}
 	var uid uint32
-	var getErr error
-	if err := raw.Control(func(fd uintptr) { uid, getErr = get(int(fd)) }); err != nil {
+	var credErr error
+	if err := raw.Control(func(fd uintptr) { uid, credErr = peerCred(int(fd)) }); err != nil {
 		return 0, err
 	}
-	return int(uid), getErr
+	return int(uid), credErr
 }
+
+func lockMemory(b []byte) { _ = unix.Mlock(b) }

@@ -16,8 +16,8 @@ import (
 //	preamble    PhasePreamble   starttls_ms   preamble: the protocol's, if it has one
 //	handshake   PhaseHandshake  tls_ms        handshake
 //	late alert  PhaseHandshake  -             awaitVerdict or lateAlert (latealert.go)
-//	exchange    PhaseRequest,   -             the protocol's exchange (HTTP times its
-//	            PhaseResponse                 request_sent_ms and ttfb_ms itself)
+//	exchange    PhaseRequest,   exchange_ms   the protocol's exchange (HTTP times its
+//	            PhaseResponse                 request_sent_ms and ttfb_ms instead)
 //
 // The first four are the connection phases (connection, reached through
 // open or dialTLS): every connection runs them, and an exchange may open
@@ -37,6 +37,7 @@ func (a *attempt) run(ctx context.Context) (outcome, error) {
 		err = a.probe(ctx)
 	} else {
 		out, err = a.tgt.proto.exchange(ctx, a)
+		a.timeExchange()
 	}
 	if err != nil && !out.answered() && !refused(err) {
 		err = a.lateAlert(err)
@@ -48,6 +49,19 @@ func (a *attempt) run(ctx context.Context) (outcome, error) {
 		err = fmt.Errorf("%w: %w", context.Canceled, err)
 	}
 	return out, err
+}
+
+// timeExchange times a protocol's exchange from the end of the last
+// handshake. HTTP times its request and first byte itself.
+func (a *attempt) timeExchange() {
+	if _, ok := a.tgt.proto.(httpProtocol); ok {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.handshakeEnd.IsZero() {
+		a.timing.ExchangeMs = ms(time.Since(a.handshakeEnd))
+	}
 }
 
 // enter starts phase p: until the next phase, a failure without a phase of

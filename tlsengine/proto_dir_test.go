@@ -14,17 +14,10 @@ import (
 // in and refuses every other identity the TLS layer accepted.
 
 func ftpServer(noTLS bool) func(*textServer, *textConn) {
+	ftp := mailScript{greeting: "220 FTP ready", upgrade: "AUTH TLS", goAhead: "234 proceed", refuse: "502 command not implemented"}
 	return func(s *textServer, c *textConn) {
-		c.say("220 FTP ready")
-		if c.line() != "AUTH TLS" {
-			return
-		}
-		if noTLS {
-			c.say("502 command not implemented")
-			return
-		}
-		c.say("234 proceed")
-		if !s.upgrade(c) {
+		c.say(ftp.greeting)
+		if !ftp.starttls(s, c, noTLS) {
 			return
 		}
 		for _, want := range []string{"PBSZ 0", "PROT P"} {

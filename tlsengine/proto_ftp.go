@@ -13,31 +13,12 @@ import (
 // a password comes next (331), or the user is refused (530). mtlswb never
 // sends a password.
 var ftp = &mailish{proto: "FTP", port: 21, takes: []option{optUser},
+	greet: func(s *session) error { return replyGreeting(s, "FTP", "the server's log says why") },
 	upgrade: func(s *session) error {
-		code, lines, err := s.reply()
-		if err != nil {
-			return heard("the connection (an FTP server greets first)", lines, err)
-		}
-		if code != "220" {
-			return &refusal{category: ConnectionRefused, said: code + " " + strings.Join(lines, " "),
-				summary: fmt.Sprintf("the FTP server turned the connection away in its greeting (%s)", code),
-				hints:   []string{"the server's log says why"}}
-		}
-		if err := s.send("AUTH TLS"); err != nil {
-			return err
-		}
-		code, lines, err = s.reply()
-		if err != nil {
-			return heard("AUTH TLS", lines, err)
-		}
-		if code != "234" {
-			return &refusal{category: NotTLS, said: code + " " + strings.Join(lines, " "),
-				summary: "the FTP server refused AUTH TLS: it does not offer TLS on this port",
-				hints:   []string{"turn TLS on in the server (vsftpd: ssl_enable=YES; ProFTPD: TLSEngine on)"}}
-		}
-		return nil
+		return replyStartTLS(s, "AUTH TLS", "234", "the FTP server refused AUTH TLS: it does not offer TLS on this port",
+			"turn TLS on in the server (vsftpd: ssl_enable=YES; ProFTPD: TLSEngine on)")
 	},
-	after: func(s *session, _ bool) (*Application, error) {
+	after: func(s *session) (*Application, error) {
 		var code string
 		var lines []string
 		for _, cmd := range []string{"PBSZ 0", "PROT P"} {
@@ -83,7 +64,7 @@ func ftpCommand(s *session, cmd string, want ...string) (string, []string, error
 			return code, lines, nil
 		}
 	}
-	rf := &refusal{category: replyCategory(code), said: code + " " + strings.Join(lines, " "),
+	rf := &refusal{category: replyCategory(code), said: said(code, lines),
 		summary: fmt.Sprintf("the FTP server refused %s with %s", strings.Fields(cmd)[0], code),
 		hints:   []string{"the server's log says why"}}
 	if code == "530" && strings.HasPrefix(cmd, "USER") {

@@ -9,11 +9,8 @@ import (
 // TLS from the first byte (RFC 8314). Inside TLS the client asks for the
 // capabilities: the answer is the verdict, and says whether the server
 // would log in with the certificate (AUTH=EXTERNAL).
-var imap = &mailish{proto: "IMAP", port: 143, tlsPort: 993,
+var imap = &mailish{proto: "IMAP", port: 143, tlsPort: 993, greet: imapGreeting,
 	upgrade: func(s *session) error {
-		if err := imapGreeting(s); err != nil {
-			return err
-		}
 		caps, err := imapCommand(s, "a1", "CAPABILITY")
 		if err != nil {
 			return err
@@ -26,12 +23,7 @@ var imap = &mailish{proto: "IMAP", port: 143, tlsPort: 993,
 		_, err = imapCommand(s, "a2", "STARTTLS")
 		return err
 	},
-	after: func(s *session, greeted bool) (*Application, error) {
-		if !greeted {
-			if err := imapGreeting(s); err != nil {
-				return nil, err
-			}
-		}
+	after: func(s *session) (*Application, error) {
 		caps, err := imapCommand(s, "a3", "CAPABILITY")
 		if err != nil {
 			return &Application{Message: caps}, err

@@ -31,7 +31,7 @@ var ldap = &mailish{proto: "LDAP", port: 389, tlsPort: 636, takes: []option{optS
 		}
 		return nil
 	},
-	after: func(s *session, _ bool) (*Application, error) {
+	after: func(s *session) (*Application, error) {
 		app := &Application{Accepted: true}
 		if s.a.req.Options.SASLExternal {
 			// BindRequest: version 3, no name, SASL with mechanism EXTERNAL.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -101,100 +102,81 @@ func acceptAll(t *testing.T, ln net.Listener, serve func(net.Conn)) {
 	}()
 }
 
-// Each server below offers STARTTLS unless noTLS, and inside TLS accepts
-// joe-ec only: the application's refusal of an identity TLS accepted.
+// mailScript is a line protocol's side of the conversation, as far as the
+// client needs it: the greeting; hello, the client's first command,
+// answered with offer, or with noOffer by a server that offers no TLS;
+// upgrade, the command that starts TLS, answered with goAhead, or with
+// refuse (when hello did not end it); then inside TLS the command ask,
+// answered with welcome for joe-ec and with deny (a format naming the
+// certificate's CN) for every other identity the TLS layer accepted: the
+// application's refusal.
+type mailScript struct {
+	greeting         string
+	hello            string // "": the upgrade command comes first
+	offer, noOffer   []string
+	upgrade, goAhead string
+	refuse           string
+	ask              string
+	welcome          []string
+	deny             string
+}
 
-func smtpServer(noTLS bool) func(*textServer, *textConn) {
+// serve plays the whole conversation, offering STARTTLS unless noTLS.
+func (m mailScript) serve(noTLS bool) func(*textServer, *textConn) {
 	return func(s *textServer, c *textConn) {
-		c.say("220 mail.test ESMTP ready")
-		if !s.implicit {
-			if c.line() != "EHLO mtlswb.invalid" {
-				return
-			}
-			if noTLS {
-				c.say("250-mail.test", "250 SIZE 1000")
-				return
-			}
-			c.say("250-mail.test", "250-SIZE 1000", "250 STARTTLS")
-			if c.line() != "STARTTLS" {
-				return
-			}
-			c.say("220 go ahead")
-			if !s.upgrade(c) {
-				return
-			}
+		c.say(m.greeting)
+		if !s.implicit && !m.starttls(s, c, noTLS) {
+			return
 		}
-		if c.line() != "EHLO mtlswb.invalid" {
+		if c.line() != m.ask {
 			return
 		}
 		if c.cn() != "joe-ec" {
-			c.say("554 5.7.1 certificate " + c.cn() + " not authorized")
+			c.say(fmt.Sprintf(m.deny, c.cn()))
 			return
 		}
-		c.say("250-mail.test greets you", "250 AUTH EXTERNAL PLAIN")
+		c.say(m.welcome...)
 		c.line()
 	}
 }
 
-func imapServer(noTLS bool) func(*textServer, *textConn) {
-	return func(s *textServer, c *textConn) {
-		c.say("* OK IMAP4rev1 ready")
-		if !s.implicit {
-			if c.line() != "a1 CAPABILITY" {
-				return
-			}
-			if noTLS {
-				c.say("* CAPABILITY IMAP4rev1 LOGINDISABLED", "a1 OK done")
-				return
-			}
-			c.say("* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED", "a1 OK done")
-			if c.line() != "a2 STARTTLS" {
-				return
-			}
-			c.say("a2 OK begin TLS")
-			if !s.upgrade(c) {
-				return
-			}
+// starttls plays the plaintext part after the greeting; false when the
+// conversation ends there.
+func (m mailScript) starttls(s *textServer, c *textConn, noTLS bool) bool {
+	if m.hello != "" {
+		if c.line() != m.hello {
+			return false
 		}
-		if c.line() != "a3 CAPABILITY" {
-			return
+		if noTLS {
+			c.say(m.noOffer...)
+			return false
 		}
-		if c.cn() != "joe-ec" {
-			c.say("a3 NO [AUTHORIZATIONFAILED] certificate " + c.cn() + " not allowed")
-			return
-		}
-		c.say("* CAPABILITY IMAP4rev1 AUTH=EXTERNAL", "a3 OK done")
-		c.line()
+		c.say(m.offer...)
 	}
+	if c.line() != m.upgrade {
+		return false
+	}
+	if noTLS {
+		c.say(m.refuse)
+		return false
+	}
+	c.say(m.goAhead)
+	return s.upgrade(c)
 }
 
-func pop3Server(noTLS bool) func(*textServer, *textConn) {
-	return func(s *textServer, c *textConn) {
-		c.say("+OK POP3 ready")
-		if !s.implicit {
-			if c.line() != "STLS" {
-				return
-			}
-			if noTLS {
-				c.say("-ERR command not recognized")
-				return
-			}
-			c.say("+OK begin TLS")
-			if !s.upgrade(c) {
-				return
-			}
-		}
-		if c.line() != "CAPA" {
-			return
-		}
-		if c.cn() != "joe-ec" {
-			c.say("-ERR [AUTH] certificate " + c.cn() + " not allowed")
-			return
-		}
-		c.say("+OK", "USER", "SASL EXTERNAL", ".")
-		c.line()
-	}
-}
+var (
+	smtpScript = mailScript{greeting: "220 mail.test ESMTP ready",
+		hello: "EHLO mtlswb.invalid", offer: []string{"250-mail.test", "250-SIZE 1000", "250 STARTTLS"}, noOffer: []string{"250-mail.test", "250 SIZE 1000"},
+		upgrade: "STARTTLS", goAhead: "220 go ahead",
+		ask: "EHLO mtlswb.invalid", welcome: []string{"250-mail.test greets you", "250 AUTH EXTERNAL PLAIN"}, deny: "554 5.7.1 certificate %s not authorized"}
+	imapScript = mailScript{greeting: "* OK IMAP4rev1 ready",
+		hello: "a1 CAPABILITY", offer: []string{"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED", "a1 OK done"}, noOffer: []string{"* CAPABILITY IMAP4rev1 LOGINDISABLED", "a1 OK done"},
+		upgrade: "a2 STARTTLS", goAhead: "a2 OK begin TLS",
+		ask: "a3 CAPABILITY", welcome: []string{"* CAPABILITY IMAP4rev1 AUTH=EXTERNAL", "a3 OK done"}, deny: "a3 NO [AUTHORIZATIONFAILED] certificate %s not allowed"}
+	pop3Script = mailScript{greeting: "+OK POP3 ready",
+		upgrade: "STLS", goAhead: "+OK begin TLS", refuse: "-ERR command not recognized",
+		ask: "CAPA", welcome: []string{"+OK", "USER", "SASL EXTERNAL", "."}, deny: "-ERR [AUTH] certificate %s not allowed"}
+)
 
 func TestMailProtocols(t *testing.T) {
 	f := newFixture(t)
@@ -205,9 +187,9 @@ func TestMailProtocols(t *testing.T) {
 		refusedAs         tlsengine.Category
 	}
 	for _, p := range []mail{
-		{"smtp", "smtps", smtpServer, "250 mail.test greets you; AUTH EXTERNAL PLAIN", "554 5.7.1 certificate joe-rsa not authorized", tlsengine.HTTPForbidden},
-		{"imap", "imaps", imapServer, "OK CAPABILITY IMAP4rev1 AUTH=EXTERNAL", "[AUTHORIZATIONFAILED] certificate joe-rsa not allowed", tlsengine.HTTPError},
-		{"pop3", "pop3s", pop3Server, "+OK CAPA USER, SASL EXTERNAL", "-ERR", tlsengine.HTTPError},
+		{"smtp", "smtps", smtpScript.serve, "250 mail.test greets you; AUTH EXTERNAL PLAIN", "554 5.7.1 certificate joe-rsa not authorized", tlsengine.HTTPForbidden},
+		{"imap", "imaps", imapScript.serve, "OK CAPABILITY IMAP4rev1 AUTH=EXTERNAL", "[AUTHORIZATIONFAILED] certificate joe-rsa not allowed", tlsengine.HTTPError},
+		{"pop3", "pop3s", pop3Script.serve, "+OK CAPA USER, SASL EXTERNAL", "-ERR", tlsengine.HTTPError},
 	} {
 		for _, implicit := range []bool{false, true} {
 			scheme := p.scheme
@@ -229,6 +211,12 @@ func TestMailProtocols(t *testing.T) {
 					r := c.run(t, f)
 					if !implicit && r.Timing.PreambleMs <= 0 {
 						t.Errorf("STARTTLS was not timed:\n%s", dump(t, r))
+					}
+					if c.phase != tlsengine.PhaseHandshake && r.Timing.ExchangeMs <= 0 {
+						t.Errorf("the exchange after the handshake was not timed:\n%s", dump(t, r))
+					}
+					if r.Timing.RequestSentMs != 0 || r.Timing.TTFBMs != 0 {
+						t.Errorf("HTTP's request and first byte timed for %s:\n%s", scheme, dump(t, r))
 					}
 				})
 			}

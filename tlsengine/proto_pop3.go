@@ -8,10 +8,8 @@ import (
 // from the first byte (RFC 8314). Inside TLS the client asks for the
 // capabilities (CAPA): the answer is the verdict.
 var pop3 = &mailish{proto: "POP3", port: 110, tlsPort: 995,
+	greet: func(s *session) error { return pop3Status(s, "the connection (a POP3 server greets first)") },
 	upgrade: func(s *session) error {
-		if err := pop3Status(s, "the connection (a POP3 server greets first)"); err != nil {
-			return err
-		}
 		if err := s.send("STLS"); err != nil {
 			return err
 		}
@@ -26,12 +24,7 @@ var pop3 = &mailish{proto: "POP3", port: 110, tlsPort: 995,
 		}
 		return nil
 	},
-	after: func(s *session, greeted bool) (*Application, error) {
-		if !greeted {
-			if err := pop3Status(s, "the connection (a POP3 server greets first)"); err != nil {
-				return nil, err
-			}
-		}
+	after: func(s *session) (*Application, error) {
 		if err := s.send("CAPA"); err != nil {
 			return nil, err
 		}

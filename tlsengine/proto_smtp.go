@@ -11,10 +11,10 @@ import (
 // that check client certificates (Postfix's smtpd_tls_req_ccert) refuse in
 // the handshake, or later at relaying, which mtlswb does not try.
 var smtp = &mailish{proto: "SMTP", port: 25, tlsPort: 465,
+	greet: func(s *session) error {
+		return replyGreeting(s, "SMTP", "the server refuses this client's address or is not accepting mail: see its log")
+	},
 	upgrade: func(s *session) error {
-		if err := smtpGreeting(s); err != nil {
-			return err
-		}
 		_, exts, err := smtpEHLO(s)
 		if err != nil {
 			return err
@@ -25,26 +25,10 @@ var smtp = &mailish{proto: "SMTP", port: 25, tlsPort: 465,
 				hints: []string{"turn STARTTLS on (Postfix: smtpd_tls_security_level = may, with a certificate and key)",
 					"or use its implicit-TLS port: smtps:// (port 465)"}}
 		}
-		if err := s.send("STARTTLS"); err != nil {
-			return err
-		}
-		code, lines, err := s.reply()
-		if err != nil {
-			return heard("STARTTLS", lines, err)
-		}
-		if code != "220" {
-			return &refusal{category: NotTLS, said: code + " " + strings.Join(lines, " "),
-				summary: "the SMTP server refused STARTTLS",
-				hints:   []string{"its TLS setup may be broken (a missing certificate or key): see its log"}}
-		}
-		return nil
+		return replyStartTLS(s, "STARTTLS", "220", "the SMTP server refused STARTTLS",
+			"its TLS setup may be broken (a missing certificate or key): see its log")
 	},
-	after: func(s *session, greeted bool) (*Application, error) {
-		if !greeted {
-			if err := smtpGreeting(s); err != nil {
-				return nil, err
-			}
-		}
+	after: func(s *session) (*Application, error) {
 		code, lines, err := smtpEHLO(s)
 		if err != nil {
 			return &Application{Accepted: false, Code: code, Message: strings.Join(lines, " ")}, err
@@ -60,21 +44,6 @@ var smtp = &mailish{proto: "SMTP", port: 25, tlsPort: 465,
 
 func init() { registerMailish(smtp, "smtp", "smtps") }
 
-// smtpGreeting reads the 220 greeting; a 554 is the server turning this
-// client away before a word.
-func smtpGreeting(s *session) error {
-	code, lines, err := s.reply()
-	if err != nil {
-		return heard("the connection (an SMTP server greets first)", lines, err)
-	}
-	if code != "220" {
-		return &refusal{category: ConnectionRefused, said: code + " " + strings.Join(lines, " "),
-			summary: fmt.Sprintf("the SMTP server turned the connection away in its greeting (%s)", code),
-			hints:   []string{"the server refuses this client's address or is not accepting mail: see its log"}}
-	}
-	return nil
-}
-
 // smtpEHLO says EHLO and returns the reply: the extensions when it is 250.
 func smtpEHLO(s *session) (string, []string, error) {
 	if err := s.send("EHLO mtlswb.invalid"); err != nil {
@@ -85,7 +54,7 @@ func smtpEHLO(s *session) (string, []string, error) {
 		return code, lines, heard("EHLO", lines, err)
 	}
 	if code != "250" {
-		return code, lines, &refusal{category: replyCategory(code), said: code + " " + strings.Join(lines, " "),
+		return code, lines, &refusal{category: replyCategory(code), said: said(code, lines),
 			summary: fmt.Sprintf("the SMTP server refused EHLO with %s", code),
 			hints:   []string{"the server's log says why it refuses this client"}}
 	}

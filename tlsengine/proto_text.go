@@ -24,13 +24,17 @@ type mailish struct {
 	proto         string // its name: "SMTP"
 	port, tlsPort int    // the plaintext port, and the implicit-TLS one (0: none)
 	takes         []option
-	// upgrade runs in plaintext: the greeting, the capability check and
-	// the command that starts TLS. It refuses in the protocol's words.
+	// greet reads the server's greeting, which comes first in either form:
+	// in plaintext before the upgrade, or inside TLS on the implicit-TLS
+	// port. nil: the client speaks first.
+	greet func(s *session) error
+	// upgrade runs in plaintext after the greeting: the capability check
+	// and the command that starts TLS. It refuses in the protocol's words.
 	upgrade func(s *session) error
-	// after runs inside TLS: greeted says the greeting was read already
-	// (before the upgrade). It returns the server's answer; an error with
-	// it is a refusal of the identity or the request.
-	after func(s *session, greeted bool) (*Application, error)
+	// after runs inside TLS (after the greeting on the implicit-TLS port).
+	// It returns the server's answer; an error with it is a refusal of the
+	// identity or the request.
+	after func(s *session) (*Application, error)
 }
 
 // session is a connection with a line reader, for a protocol's commands.
@@ -97,6 +101,41 @@ func (s *session) reply() (string, []string, error) {
 
 var errNotReply = errors.New("not a numbered reply")
 
+// said is a numbered reply as the server said it, for a refusal.
+func said(code string, lines []string) string { return code + " " + strings.Join(lines, " ") }
+
+// replyGreeting reads the 220 greeting of an SMTP or FTP server; another
+// code is the server turning this client away before a word, and hint says
+// where to look.
+func replyGreeting(s *session, proto, hint string) error {
+	code, lines, err := s.reply()
+	if err != nil {
+		return heard("the connection (an "+proto+" server greets first)", lines, err)
+	}
+	if code != "220" {
+		return &refusal{category: ConnectionRefused, said: said(code, lines),
+			summary: fmt.Sprintf("the %s server turned the connection away in its greeting (%s)", proto, code),
+			hints:   []string{hint}}
+	}
+	return nil
+}
+
+// replyStartTLS sends cmd, the command that starts TLS, and wants goAhead;
+// another code is a refusal: not TLS, in summary's words and with hint.
+func replyStartTLS(s *session, cmd, goAhead, summary, hint string) error {
+	if err := s.send(cmd); err != nil {
+		return err
+	}
+	code, lines, err := s.reply()
+	if err != nil {
+		return heard(cmd, lines, err)
+	}
+	if code != goAhead {
+		return &refusal{category: NotTLS, said: said(code, lines), summary: summary, hints: []string{hint}}
+	}
+	return nil
+}
+
 func isDigits(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
@@ -152,6 +191,9 @@ func (i implicit) defaultPort() int { return i.tlsPort }
 
 func (u upgraded) preamble(_ context.Context, c net.Conn, serverName string) error {
 	s := newSession(c, serverName)
+	if err := u.greeting(s); err != nil {
+		return err
+	}
 	if err := u.upgrade(s); err != nil {
 		return err
 	}
@@ -166,7 +208,16 @@ func (i implicit) exchange(ctx context.Context, a *attempt) (outcome, error) {
 	return i.talk(ctx, a, false)
 }
 
-// talk opens the connection and runs the protocol's part inside TLS.
+// greeting reads the server's greeting, if the protocol has one.
+func (m *mailish) greeting(s *session) error {
+	if m.greet == nil {
+		return nil
+	}
+	return m.greet(s)
+}
+
+// talk opens the connection and runs the protocol's part inside TLS:
+// greeted says the greeting was read already, before the upgrade.
 func (m *mailish) talk(ctx context.Context, a *attempt, greeted bool) (outcome, error) {
 	tc, err := a.open(ctx)
 	if err != nil {
@@ -176,7 +227,12 @@ func (m *mailish) talk(ctx context.Context, a *attempt, greeted bool) (outcome, 
 	s := newSession(tc, a.tgt.serverName)
 	s.a = a
 	a.setPhase(PhaseResponse)
-	app, err := m.after(s, greeted)
+	if !greeted {
+		if err := m.greeting(s); err != nil {
+			return outcome{}, err
+		}
+	}
+	app, err := m.after(s)
 	if app != nil && (err == nil || refused(err)) { // an answer, not a broken connection
 		app.Protocol = m.proto
 		return outcome{app: app}, err

@@ -36,7 +36,7 @@ var xmpp = &mailish{proto: "XMPP", port: 5222,
 		}
 		return nil
 	},
-	after: func(s *session, _ bool) (*Application, error) {
+	after: func(s *session) (*Application, error) {
 		features, err := xmppOpen(s)
 		if err != nil {
 			return nil, err

@@ -244,7 +244,11 @@ type Timing struct {
 	TLSMs         float64 `json:"tls_ms"`
 	RequestSentMs float64 `json:"request_sent_ms"`
 	TTFBMs        float64 `json:"ttfb_ms"`
-	TotalMs       float64 `json:"total_ms"`
+	// ExchangeMs is a protocol other than HTTP talking after the handshake
+	// (PostgreSQL's startup, an SMTP EHLO, the wait for a TLS 1.3 verdict):
+	// it has no request and first byte of its own to time.
+	ExchangeMs float64 `json:"exchange_ms,omitempty"`
+	TotalMs    float64 `json:"total_ms"`
 }
 
 // TLSInfo is what the handshake showed.

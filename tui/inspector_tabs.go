@@ -109,66 +109,36 @@ func writeBullets(b *strings.Builder, items []string, w int) {
 	}
 }
 
-// phaseOrder ranks the phases an attempt goes through; a protocol's
-// plaintext preamble (STARTTLS) comes between the connection and TLS, so
-// it counts as the connect phase here.
-var phaseOrder = map[tlsengine.Phase]int{
-	tlsengine.PhaseSetup: 0, tlsengine.PhaseDNS: 1, tlsengine.PhaseConnect: 2, tlsengine.PhasePreamble: 2,
-	tlsengine.PhaseHandshake: 3, tlsengine.PhaseRequest: 4, tlsengine.PhaseResponse: 5,
-}
-
 // renderTiming draws a waterfall like httpstat: each phase starts where the
-// previous one ended. A phase the attempt never reached shows "—", never a
-// time: a handshake that failed has no transfer.
+// previous one ended.
 func renderTiming(st *styles, r *tlsengine.Report, w int) string {
-	t := r.Timing
-	reached := 5
-	if r.Failure != nil {
-		reached = phaseOrder[r.Failure.Phase]
-	}
-	if r.Request.Probe {
-		reached = min(reached, 3)
-	}
-	type phase struct {
-		name string
-		ms   float64
-		ran  bool
-	}
-	ran := func(ms float64, p int) bool { return ms > 0 || p <= reached }
-	phases := []phase{
-		{"DNS lookup", t.DNSMs, t.DNSMs > 0}, // an IP literal needs none
-		{"TCP connect", t.ConnectMs, ran(t.ConnectMs, 2)},
-		{"TLS handshake", t.TLSMs, ran(t.TLSMs, 3)},
-		{"Request sent", t.RequestSentMs, ran(t.RequestSentMs, 4)},
-		{"Server wait", t.TTFBMs, t.TTFBMs > 0 || r.HTTP != nil},
-	}
+	phases := r.TimingRows()
 	sum := 0.0
 	for _, p := range phases {
-		sum += p.ms
+		sum += p.Ms
 	}
-	total := max(t.TotalMs, sum)
-	phases = append(phases, phase{"Transfer", total - sum, r.HTTP != nil})
+	total := max(r.Timing.TotalMs, sum)
 	barW := max(w-28, 10)
 	var b strings.Builder
 	b.WriteString(st.title.Render("Timing") + st.dim.Render(fmt.Sprintf("  total %.1f ms", total)) + "\n\n")
 	off := 0.0
 	for i, p := range phases {
-		if !p.ran {
-			b.WriteString(fmt.Sprintf("%-14s %8s    ", p.name, "—") + st.dim.Render("did not run") + "\n")
+		if !p.Ran {
+			b.WriteString(fmt.Sprintf("%-14s %8s    ", p.Name, "—") + st.dim.Render("did not run") + "\n")
 			continue
 		}
 		start, n := 0, 0
 		if total > 0 {
 			start = int(off / total * float64(barW))
-			n = int(p.ms / total * float64(barW))
+			n = int(p.Ms / total * float64(barW))
 		}
-		if p.ms > 0 && n == 0 {
+		if p.Ms > 0 && n == 0 {
 			n = 1
 		}
 		start = min(start, barW-n)
 		bar := strings.Repeat(" ", max(start, 0)) + st.bar[i%len(st.bar)].Render(strings.Repeat("█", n))
-		b.WriteString(fmt.Sprintf("%-14s %8.1f ms ", p.name, p.ms) + bar + "\n")
-		off += p.ms
+		b.WriteString(fmt.Sprintf("%-14s %8.1f ms ", p.Name, p.Ms) + bar + "\n")
+		off += p.Ms
 	}
 	return b.String()
 }

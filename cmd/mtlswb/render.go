@@ -91,15 +91,12 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 
 	section("Timing")
 	t := r.Timing
-	phases := []struct {
-		name string
-		ms   float64
-	}{{"DNS", t.DNSMs}, {"TCP connect", t.ConnectMs}, {"STARTTLS", t.PreambleMs}, {"TLS handshake", t.TLSMs}, {"Request sent", t.RequestSentMs}, {"First byte", t.TTFBMs}}
-	for _, ph := range phases {
-		if ph.name == "STARTTLS" && ph.ms == 0 {
-			continue // a protocol without a preamble
+	for _, ph := range r.TimingRows() {
+		if !ph.Ran {
+			fmt.Fprintf(w, "  %-14s %8s     %s\n", ph.Name, "—", p.dim("did not run"))
+			continue
 		}
-		fmt.Fprintf(w, "  %-14s %8.1f ms  %s\n", ph.name, ph.ms, p.dim(bar(ph.ms, t.TotalMs, 30)))
+		fmt.Fprintf(w, "  %-14s %8.1f ms  %s\n", ph.Name, ph.Ms, p.dim(bar(ph.Ms, t.TotalMs, 30)))
 	}
 	fmt.Fprintf(w, "  %-14s %8.1f ms\n", "Total", t.TotalMs)
 

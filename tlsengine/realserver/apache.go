@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // ApacheConfig configures StartApache. The server answers `ok\n` from a
@@ -35,29 +34,22 @@ var apacheModules = []string{"mpm_event", "authz_core", "dir", "socache_shmcb", 
 // children run as TestUser (Apache refuses to serve as root).
 func StartApache(t testing.TB, cfg ApacheConfig) *Server {
 	t.Helper()
-	began := time.Now()
-	bin := lookBinary(t, "apache2", "/usr/sbin/apache2", "/usr/sbin/httpd")
+	d, files := newDaemon(t, "apache", cfg.TLS, "apache2", "/usr/sbin/apache2", "/usr/sbin/httpd")
 	modDir := "/usr/lib/apache2/modules"
 	if _, err := os.Stat(filepath.Join(modDir, "mod_ssl.so")); err != nil {
 		t.Fatalf("apache2's mod_ssl is not installed (%v): %s", err, installHint)
 	}
 	acct := runAs(t)
-	dir := t.TempDir()
-	files := cfg.TLS.write(t, dir)
-	docs := filepath.Join(dir, "htdocs")
-	for _, sub := range []string{"run", "logs", filepath.Join("htdocs", "secure")} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	docs := filepath.Join(d.dir, "htdocs")
+	mkdirs(t, d.dir, "run", "logs", filepath.Join("htdocs", "secure"))
 	writeFile(t, docs, "index.html", []byte("ok\n"), 0o644)
 	writeFile(t, filepath.Join(docs, "secure"), "index.html", []byte("ok\n"), 0o644)
 	acct.give(t, docs)
-	errorLog, accessLog := filepath.Join(dir, "logs", "error.log"), filepath.Join(dir, "logs", "access.log")
-	d := daemon{began: began, name: "apache", dir: dir, logs: []string{errorLog, accessLog}, command: func(addr string) *exec.Cmd {
-		conf := writeFile(t, dir, "httpd.conf", []byte(apacheConf(cfg, files, dir, modDir, addr, acct)), 0o644)
-		return exec.Command(bin, "-DFOREGROUND", "-d", dir, "-f", conf)
-	}}
+	d.logs = []string{filepath.Join(d.dir, "logs", "error.log"), filepath.Join(d.dir, "logs", "access.log")}
+	d.command = func(addr string) *exec.Cmd {
+		conf := d.config(t, "httpd.conf", apacheConf(cfg, files, d.dir, modDir, addr, acct))
+		return exec.Command(d.bin, "-DFOREGROUND", "-d", d.dir, "-f", conf)
+	}
 	return d.start(t)
 }
 

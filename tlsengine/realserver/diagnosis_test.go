@@ -56,13 +56,6 @@ func newDiagPKI(t *testing.T) *diagPKI {
 		rw.Write(data)
 	}))
 	t.Cleanup(d.publisher.Close)
-	must := func(p pki.Pair, err error) pki.Pair {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	d.crlURL = d.publisher.URL + "/root.crl"
 	notYet := must(w.root.Issue(pki.Spec{CN: "not-yet", Client: true,
 		NotBefore: time.Now().Add(48 * time.Hour), NotAfter: time.Now().Add(96 * time.Hour)}))
@@ -74,12 +67,8 @@ func newDiagPKI(t *testing.T) *diagPKI {
 	d.crl = realserver.NewCRL(t, w.root, w.clientRevoked.Cert, revokedCDP.Cert)
 	d.published["/root.crl"] = d.crl
 	d.published["/inter.cer"] = w.inter.Cert.Raw
-	cert := func(p pki.Pair, chain ...*x509.Certificate) *tls.Certificate {
-		c := tlstest.TLSCert(p, chain...)
-		return &c
-	}
-	d.notYet, d.revokedCDP, d.rsa = cert(notYet), cert(revokedCDP), cert(rsa)
-	d.interAlone = cert(w.interIssued)
+	d.notYet, d.revokedCDP, d.rsa = tlsCert(notYet), tlsCert(revokedCDP), tlsCert(rsa)
+	d.interAlone = tlsCert(w.interIssued)
 	d.candidates = []tlsengine.NamedChain{
 		{Name: "good", Chain: []*x509.Certificate{w.client.Cert}},
 		{Name: "client-rsa", Chain: []*x509.Certificate{rsa.Cert}},
@@ -98,7 +87,7 @@ func (d *diagPKI) serverCRLs() realserver.TLS {
 }
 
 // dcase is one attempt through the engine and the verdict it must get per
-// TLS version. skip12 or skip13 leaves a version out.
+// TLS version.
 type dcase struct {
 	cert           *tls.Certificate // nil: no identity
 	name           string           // the identity's name; "joe" when empty
@@ -106,7 +95,6 @@ type dcase struct {
 	probe          bool
 	mut            func(r *tlsengine.Request)
 	want12, want13 tlsengine.Category // "" is success
-	skip12, skip13 bool
 	// check, when set, looks further at the report: it returns what is
 	// wrong, "" when nothing.
 	check func(rep tlsengine.Report) string
@@ -140,36 +128,26 @@ func (d *diagPKI) request(srv *realserver.Server, c dcase, v uint16) tlsengine.R
 func (d *diagPKI) runDiag(t *testing.T, srv *realserver.Server, cases map[string]dcase) {
 	t.Helper()
 	for name, c := range cases {
-		for _, v := range []struct {
-			name string
-			v    uint16
-			want tlsengine.Category
-			skip bool
-		}{{"tls12", tls.VersionTLS12, c.want12, c.skip12}, {"tls13", tls.VersionTLS13, c.want13, c.skip13}} {
-			if v.skip {
-				continue
+		eachVersion(t, name, c.want12, c.want13, func(t *testing.T, v uint16, want tlsengine.Category) {
+			t.Parallel()
+			rep := tlsengine.Run(context.Background(), d.request(srv, c, v))
+			var got tlsengine.Category
+			if rep.Failure != nil {
+				got = rep.Failure.Category
 			}
-			t.Run(name+" "+v.name, func(t *testing.T) {
-				t.Parallel()
-				rep := tlsengine.Run(context.Background(), d.request(srv, c, v.v))
-				var got tlsengine.Category
-				if rep.Failure != nil {
-					got = rep.Failure.Category
+			problem := ""
+			if got != want {
+				problem = "category " + string(got) + ", want " + string(want)
+				if want == "" {
+					problem = "category " + string(got) + ", want success"
 				}
-				problem := ""
-				if got != v.want {
-					problem = "category " + string(got) + ", want " + string(v.want)
-					if v.want == "" {
-						problem = "category " + string(got) + ", want success"
-					}
-				} else if c.check != nil {
-					problem = c.check(rep)
-				}
-				if problem != "" {
-					t.Errorf("%s: %s\n%s\n%s", srv.Name, problem, reportJSON(rep), srv.Logs())
-				}
-			})
-		}
+			} else if c.check != nil {
+				problem = c.check(rep)
+			}
+			if problem != "" {
+				t.Errorf("%s: %s\n%s\n%s", srv.Name, problem, reportJSON(rep), srv.Logs())
+			}
+		})
 	}
 }
 
@@ -218,98 +196,67 @@ func (d *diagPKI) classic() map[string]dcase {
 func TestDiagnosisNginx(t *testing.T) {
 	t.Parallel()
 	d := newDiagPKI(t)
-	t.Run("required", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: d.serverCRLs(), Verify: realserver.VerifyRequired})
-		cases := d.classic()
-		// nginx says only "The SSL certificate error": without a CRL to
-		// read, a revoked certificate is a rejection without a reason...
-		cases["revoked"] = both(dcase{cert: d.revoked, check: says("local checks find nothing wrong")}, tlsengine.ClientCertRejected)
-		// ...with one (--crl, or the certificate's distribution point) it
-		// is named.
-		cases["revoked, --crl URL"] = both(dcase{cert: d.revoked, mut: func(r *tlsengine.Request) { r.CRLs = []string{d.crlURL} },
-			check: says("is revoked", "says the CRL")}, tlsengine.ClientCertRevoked)
-		cases["revoked, distribution point"] = both(dcase{cert: d.revokedCDP, check: says("is revoked")}, tlsengine.ClientCertRevoked)
-		cases["rogue"] = both(dcase{cert: d.rogue, check: says("local check", "which the server's certificate request does not list")}, tlsengine.ClientCertUnknownCA)
-		cases["via intermediate"] = both(dcase{cert: d.viaIn}, "")
-		// A probe cannot see nginx's verdict: the handshake completes.
-		cases["probe, rogue"] = both(dcase{cert: d.rogue, probe: true, check: unjudged}, "")
-		cases["probe, good"] = both(dcase{cert: d.good, probe: true, check: judged}, "")
-		d.runDiag(t, srv, cases)
-	})
-	t.Run("optional, nginx's 400 pages", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptional,
-			StatusIfNoCert: 496, StatusIfCertError: 495})
-		d.runDiag(t, srv, map[string]dcase{
+	required := d.classic()
+	// nginx says only "The SSL certificate error": without a CRL to
+	// read, a revoked certificate is a rejection without a reason...
+	required["revoked"] = both(dcase{cert: d.revoked, check: says("local checks find nothing wrong")}, tlsengine.ClientCertRejected)
+	// ...with one (--crl, or the certificate's distribution point) it
+	// is named.
+	required["revoked, --crl URL"] = both(dcase{cert: d.revoked, mut: func(r *tlsengine.Request) { r.CRLs = []string{d.crlURL} },
+		check: says("is revoked", "says the CRL")}, tlsengine.ClientCertRevoked)
+	required["revoked, distribution point"] = both(dcase{cert: d.revokedCDP, check: says("is revoked")}, tlsengine.ClientCertRevoked)
+	required["rogue"] = both(dcase{cert: d.rogue, check: says("local check", "which the server's certificate request does not list")}, tlsengine.ClientCertUnknownCA)
+	required["via intermediate"] = both(dcase{cert: d.viaIn}, "")
+	// A probe cannot see nginx's verdict: the handshake completes.
+	required["probe, rogue"] = both(dcase{cert: d.rogue, probe: true, check: unjudged}, "")
+	required["probe, good"] = both(dcase{cert: d.good, probe: true, check: judged}, "")
+	onServers(t, []setup[dcase]{
+		{"required", realserver.NginxConfig{TLS: d.serverCRLs(), Verify: realserver.VerifyRequired}, required},
+		{"optional, nginx's 400 pages", realserver.NginxConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptional,
+			StatusIfNoCert: 496, StatusIfCertError: 495}, map[string]dcase{
 			"good":           both(dcase{cert: d.good}, ""),
 			"none":           both(dcase{}, tlsengine.ClientCertRequired),
 			"rogue":          both(dcase{cert: d.rogue}, tlsengine.ClientCertUnknownCA),
 			"probe, none":    both(dcase{probe: true, check: unjudged}, ""),
 			"probe, expired": both(dcase{cert: d.expiredCert, probe: true, check: unjudged}, ""),
-		})
-	})
-	t.Run("optional_no_ca, 495 and 496 kept", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptionalNoCA,
-			StatusIfNoCert: 496, StatusIfCertError: 495, Extra: `error_page 495 =495 /495.txt; error_page 496 =496 /496.txt; location = /495.txt { internal; return 200 "SSL certificate error\n"; } location = /496.txt { internal; return 200 "SSL certificate required\n"; }`})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		{"optional_no_ca, 495 and 496 kept", realserver.NginxConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptionalNoCA,
+			StatusIfNoCert: 496, StatusIfCertError: 495, Extra: nginxKeeps495And496}, map[string]dcase{
 			"none":        both(dcase{check: says("HTTP 496")}, tlsengine.ClientCertRequired),
 			"rogue":       both(dcase{cert: d.rogue, check: says("HTTP 495", "does not list")}, tlsengine.ClientCertUnknownCA),
 			"wrong usage": both(dcase{cert: d.wrongUsageCert, check: says("HTTP 495")}, tlsengine.ClientCertWrongUsage),
-		})
-	})
-	// The application refuses a request that came without the optional
-	// certificate: say that the server asked and nothing was sent, and
-	// which identity fits.
-	t.Run("optional, 403 without a certificate", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptional, StatusIfNoCert: 403})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		// The application refuses a request that came without the optional
+		// certificate: say that the server asked and nothing was sent, and
+		// which identity fits.
+		{"optional, 403 without a certificate", realserver.NginxConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptional, StatusIfNoCert: 403}, map[string]dcase{
 			"none": both(dcase{check: says("none was sent", "identity `good` is issued by CN=Realserver Test Root")}, tlsengine.ClientCertRequired),
-		})
-	})
-	t.Run("depth", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: realserver.TLS{Cert: d.server, ClientCAs: []*x509.Certificate{d.deepRoot.Cert}},
-			Verify: realserver.VerifyRequired})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		{"depth", realserver.NginxConfig{TLS: d.deepTLS(), Verify: realserver.VerifyRequired}, map[string]dcase{
 			"two intermediates": both(dcase{cert: d.deep, check: says("2 intermediates", "nginx verifies 1 by default", "ssl_verify_depth 2")}, tlsengine.ClientCertUnknownCA),
-		})
-	})
-	t.Run("rsa signatures only", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired,
-			Extra: "ssl_conf_command ClientSignatureAlgorithms rsa_pss_rsae_sha256:rsa_pkcs1_sha256;"})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		{"rsa signatures only", realserver.NginxConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired,
+			Extra: "ssl_conf_command ClientSignatureAlgorithms rsa_pss_rsae_sha256:rsa_pkcs1_sha256;"}, map[string]dcase{
 			"ec identity":  both(dcase{cert: d.good, check: says("RSA keys only", "identity `client-rsa`", "rsa_pss_rsae_sha256")}, tlsengine.NoSharedCipher),
 			"rsa identity": both(dcase{cert: d.rsa}, ""),
-		})
-	})
-	// The server sends its leaf without the intermediate that issued it;
-	// the leaf names where the intermediate is published.
-	t.Run("server chain without its intermediate", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: realserver.TLS{Cert: d.serverViaInter}})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		// The server sends its leaf without the intermediate that issued it;
+		// the leaf names where the intermediate is published.
+		{"server chain without its intermediate", realserver.NginxConfig{TLS: realserver.TLS{Cert: d.serverViaInter}}, map[string]dcase{
 			"aia": both(dcase{mut: noWorkspaceCAs, check: says("does not send the intermediate CN=Realserver Test Intermediate", d.publisher.URL)},
 				tlsengine.ServerChainIncomplete),
 			"offline": both(dcase{mut: func(r *tlsengine.Request) { noWorkspaceCAs(r); r.Offline = true }}, tlsengine.ServerCertUntrusted),
 			// A workspace CA holding the intermediate needs no fetch.
 			"workspace CA": both(dcase{check: says("from your CAs", "trust `test-inter`")}, tlsengine.ServerChainIncomplete),
-		})
-	})
-	t.Run("unknown server name", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: d.tlsConfig(), RejectUnknownNames: true})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		{"unknown server name", realserver.NginxConfig{TLS: d.tlsConfig(), RejectUnknownNames: true}, map[string]dcase{
 			"other name": both(dcase{mut: func(r *tlsengine.Request) { r.ServerName = "other.example" },
 				check: says("alert 112", "--servername NAME", "--connect-to")}, tlsengine.TLSError),
 			"no name": both(dcase{mut: func(r *tlsengine.Request) { r.ServerName = "" },
 				check: says("no server name (SNI) was sent")}, tlsengine.TLSError),
 			"localhost": both(dcase{mut: func(r *tlsengine.Request) { r.Header = http.Header{"Host": {"localhost"}} }}, ""),
-		})
-	})
+		}},
+	}, d.runDiag)
 }
 
 // noWorkspaceCAs leaves the request without workspace CAs: nothing local
@@ -334,93 +281,74 @@ func judged(rep tlsengine.Report) string {
 func TestDiagnosisHAProxy(t *testing.T) {
 	t.Parallel()
 	d := newDiagPKI(t)
-	t.Run("required", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartHAProxy(t, realserver.HAProxyConfig{TLS: d.serverCRLs(), Verify: realserver.VerifyRequired})
-		cases := d.classic()
-		cases["probe, good"] = both(dcase{cert: d.good, probe: true, check: judged}, "")
-		cases["probe, rogue"] = both(dcase{cert: d.rogue, probe: true}, tlsengine.ClientCertUnknownCA)
-		d.runDiag(t, srv, cases)
-	})
-	t.Run("optional, 496", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartHAProxy(t, realserver.HAProxyConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptional, StatusIfNoCert: 496})
-		d.runDiag(t, srv, map[string]dcase{
+	required := d.classic()
+	required["probe, good"] = both(dcase{cert: d.good, probe: true, check: judged}, "")
+	required["probe, rogue"] = both(dcase{cert: d.rogue, probe: true}, tlsengine.ClientCertUnknownCA)
+	onServers(t, []setup[dcase]{
+		{"required", realserver.HAProxyConfig{TLS: d.serverCRLs(), Verify: realserver.VerifyRequired}, required},
+		{"optional, 496", realserver.HAProxyConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptional, StatusIfNoCert: 496}, map[string]dcase{
 			"none":        both(dcase{check: says("HTTP 496")}, tlsengine.ClientCertRequired),
 			"rogue":       both(dcase{cert: d.rogue}, tlsengine.ClientCertUnknownCA),
 			"probe, none": both(dcase{probe: true, check: unjudged}, ""),
-		})
-	})
-	t.Run("optional no CA, 495", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartHAProxy(t, realserver.HAProxyConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptionalNoCA,
-			StatusIfNoCert: 496, StatusIfCertError: 495})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		{"optional no CA, 495", realserver.HAProxyConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyOptionalNoCA,
+			StatusIfNoCert: 496, StatusIfCertError: 495}, map[string]dcase{
 			"good":    both(dcase{cert: d.good}, ""),
 			"rogue":   both(dcase{cert: d.rogue, check: says("HTTP 495")}, tlsengine.ClientCertUnknownCA),
 			"expired": both(dcase{cert: d.expiredCert, check: says("HTTP 495")}, tlsengine.ClientCertExpired),
-		})
-	})
+		}},
+	}, d.runDiag)
 }
 
 func TestDiagnosisApache(t *testing.T) {
 	t.Parallel()
 	d := newDiagPKI(t)
-	t.Run("vhost require", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartApache(t, realserver.ApacheConfig{TLS: d.serverCRLs(), Verify: realserver.VerifyRequired})
-		d.runDiag(t, srv, d.classic())
-	})
-	// <Location /secure> SSLVerifyClient require: renegotiation on TLS
-	// 1.2, which the engine accepts; post-handshake auth on TLS 1.3, which
-	// it cannot offer and says so.
-	t.Run("location require", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartApache(t, realserver.ApacheConfig{TLS: d.tlsConfig(), SecureVerify: realserver.VerifyRequired})
-		renegotiated := func(rep tlsengine.Report) string {
-			if rep.TLS.ClientCertRequestedBy != "renegotiation" || rep.TLS.ClientCertSent == nil {
-				return "the report does not say the certificate was requested by renegotiation and sent"
-			}
-			return ""
-		}
-		d.runDiag(t, srv, map[string]dcase{
+	onServers(t, []setup[dcase]{
+		{"vhost require", realserver.ApacheConfig{TLS: d.serverCRLs(), Verify: realserver.VerifyRequired}, d.classic()},
+		// <Location /secure> SSLVerifyClient require: renegotiation on TLS
+		// 1.2, which the engine accepts; post-handshake auth on TLS 1.3, which
+		// it cannot offer and says so.
+		{"location require", realserver.ApacheConfig{TLS: d.tlsConfig(), SecureVerify: realserver.VerifyRequired}, map[string]dcase{
 			"outside": both(dcase{cert: d.good}, ""),
 			"secure": {cert: d.good, path: "/secure/", want12: "", want13: tlsengine.ClientCertRequired,
-				check: func(rep tlsengine.Report) string {
-					if rep.TLS.Version == "TLS 1.2" {
-						return renegotiated(rep)
-					}
-					return says("post-handshake authentication", "--tls-max 1.2", "virtual-host level")(rep)
-				}},
-			"secure, none": both(dcase{path: "/secure/", check: func(rep tlsengine.Report) string {
-				if rep.TLS.Version == "TLS 1.2" {
-					return says("in the renegotiation it started")(rep)
-				}
-				return says("Cannot perform Post-Handshake Authentication")(rep)
-			}}, tlsengine.ClientCertRequired),
+				check: perVersion(renegotiated, says("post-handshake authentication", "--tls-max 1.2", "virtual-host level"))},
+			"secure, none": both(dcase{path: "/secure/",
+				check: perVersion(says("in the renegotiation it started"), says("Cannot perform Post-Handshake Authentication"))}, tlsengine.ClientCertRequired),
 			"secure, rogue": {cert: d.rogue, path: "/secure/", want12: tlsengine.ClientCertUnknownCA, want13: tlsengine.ClientCertRequired},
-		})
-	})
-	// The identity is issued by an intermediate and sent without it; the
-	// server trusts the root only: name the workspace CA that completes it.
-	t.Run("client chain without its intermediate", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartApache(t, realserver.ApacheConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		// The identity is issued by an intermediate and sent without it; the
+		// server trusts the root only: name the workspace CA that completes it.
+		{"client chain without its intermediate", realserver.ApacheConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired}, map[string]dcase{
 			"sent alone": both(dcase{cert: d.interAlone, name: "joe",
 				check: says("CN=Realserver Test Intermediate", "mtlswb chain add joe test-inter", "identity `joe-full` already carries it")}, tlsengine.ClientCertUnknownCA),
 			// Apache's default SSLVerifyDepth 1 allows no intermediate: mod_ssl
 			// logs "Certificate Chain too long" and sends alert 80.
 			"sent with it": both(dcase{cert: d.viaIn, check: says("alert 80", "SSLVerifyDepth")}, tlsengine.ClientCertUnknownCA),
-		})
-	})
-	t.Run("client chain, SSLVerifyDepth 2", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartApache(t, realserver.ApacheConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired, VerifyDepth: 2})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		{"client chain, SSLVerifyDepth 2", realserver.ApacheConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired, VerifyDepth: 2}, map[string]dcase{
 			"sent with it": both(dcase{cert: d.viaIn}, ""),
-		})
-	})
+		}},
+	}, d.runDiag)
+}
+
+// renegotiated checks that the report says the certificate was asked for
+// by renegotiation and sent.
+func renegotiated(rep tlsengine.Report) string {
+	if rep.TLS.ClientCertRequestedBy != "renegotiation" || rep.TLS.ClientCertSent == nil {
+		return "the report does not say the certificate was requested by renegotiation and sent"
+	}
+	return ""
+}
+
+// perVersion checks a TLS 1.2 report with check12 and any other with
+// check13.
+func perVersion(check12, check13 func(tlsengine.Report) string) func(tlsengine.Report) string {
+	return func(rep tlsengine.Report) string {
+		if rep.TLS.Version == "TLS 1.2" {
+			return check12(rep)
+		}
+		return check13(rep)
+	}
 }
 
 // TestDiagnosisCloseWithoutAlert: servers that accept the certificate and
@@ -430,10 +358,8 @@ func TestDiagnosisApache(t *testing.T) {
 func TestDiagnosisCloseWithoutAlert(t *testing.T) {
 	t.Parallel()
 	d := newDiagPKI(t)
-	t.Run("stunnel, backend down", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartStunnel(t, realserver.StunnelConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired, Backend: tlstest.ClosedAddr(t)})
-		d.runDiag(t, srv, map[string]dcase{
+	onServers(t, []setup[dcase]{
+		{"stunnel, backend down", realserver.StunnelConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired, Backend: tlstest.ClosedAddr(t)}, map[string]dcase{
 			"good": both(dcase{cert: d.good, check: func(rep tlsengine.Report) string {
 				for _, c := range rep.Failure.Causes {
 					if c.Category == tlsengine.ClientCertRejected {
@@ -443,15 +369,11 @@ func TestDiagnosisCloseWithoutAlert(t *testing.T) {
 				return ""
 			}}, tlsengine.ConnectionReset),
 			"none": both(dcase{}, tlsengine.ClientCertRequired),
-		})
-	})
-	t.Run("mosquitto given HTTP", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartMosquitto(t, realserver.MosquittoConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired})
-		d.runDiag(t, srv, map[string]dcase{
+		}},
+		{"mosquitto given HTTP", realserver.MosquittoConfig{TLS: d.tlsConfig(), Verify: realserver.VerifyRequired}, map[string]dcase{
 			// The engine asks the server again in MQTT (beyondhttp's
 			// protocol sniffing) and says what it is: no rejection either.
 			"good": both(dcase{cert: d.good, check: says("not a certificate rejection", "MQTT")}, tlsengine.HTTPError),
-		})
-	})
+		}},
+	}, d.runDiag)
 }

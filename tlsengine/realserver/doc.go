@@ -14,6 +14,9 @@
 // before the tests, so a missing daemon is a broken machine, not a reason to
 // skip.
 //
+// Start(t, cfg) runs whichever daemon cfg configures (an NginxConfig starts
+// nginx, and so on), so a test can keep its server set-ups in a table.
+//
 // The returned Server gives the address and Logs, the daemon's error and
 // access logs, for the test's failure messages: when an expectation about a
 // real server is wrong, its own log says why. (The first connection each log

@@ -35,12 +35,6 @@ var (
 func pkiFixture(t *testing.T) *fixture {
 	t.Helper()
 	fixtureOnce.Do(func() {
-		must := func(p pki.Pair, err error) pki.Pair {
-			if err != nil {
-				panic(err)
-			}
-			return p
-		}
 		f := &fixture{}
 		f.root = must(pki.NewRoot(pki.Spec{CN: "Realserver Test Root", IsCA: true, MaxPathLen: 1}))
 		f.rogue = must(pki.NewRoot(pki.Spec{CN: "Rogue CA", IsCA: true}))
@@ -64,10 +58,25 @@ func (f *fixture) send(srv *realserver.Server, p *pki.Pair, maxVersion uint16) t
 	req := tlsengine.Request{URL: srv.URL("/"), Roots: []*x509.Certificate{f.root.Cert}, RootNames: []string{"test-root"},
 		ServerName: "localhost", MaxVersion: maxVersion, Timeout: 5 * time.Second}
 	if p != nil {
-		c := tlstest.TLSCert(*p)
-		req.ClientCert, req.ClientName = &c, p.Cert.Subject.CommonName
+		req.ClientCert, req.ClientName = tlsCert(*p), p.Cert.Subject.CommonName
 	}
 	return tlsengine.Run(context.Background(), req)
+}
+
+// tlsCert is p with its chain as crypto/tls presents it.
+func tlsCert(p pki.Pair, chain ...*x509.Certificate) *tls.Certificate {
+	c := tlstest.TLSCert(p, chain...)
+	return &c
+}
+
+// must unwraps a fixture's pair. Making one fails only on a broken machine
+// (no randomness), so it panics: the sync.Once of pkiFixture has no test
+// of its own to fail.
+func must(p pki.Pair, err error) pki.Pair {
+	if err != nil {
+		panic(err)
+	}
+	return p
 }
 
 // wantCategory fails with the report and the server's logs unless the report
@@ -92,21 +101,28 @@ func wantCategory(t *testing.T, srv *realserver.Server, rep tlsengine.Report, wa
 	t.Errorf("category %q, want %q (%s; HTTP status %d)\n%s", got, want, detail, status, srv.Logs())
 }
 
-// clientTLS is a plain crypto/tls client config for the servers whose
-// preamble the engine does not speak yet. It presents p (none when nil)
-// whatever CAs the server asks for, as the engine does.
+// clientTLS is a plain crypto/tls client config for the bare protocol
+// clients, presenting p (none when nil); see clientConfig.
 func (f *fixture) clientTLS(p *pki.Pair, maxVersion uint16) *tls.Config {
+	var c *tls.Certificate
+	if p != nil {
+		c = tlsCert(*p)
+	}
+	return f.clientConfig(c, 0, maxVersion)
+}
+
+// clientConfig trusts the fixture's root for localhost and presents c
+// (none when nil) whatever CAs the server asks for, as the engine does.
+func (f *fixture) clientConfig(c *tls.Certificate, minVersion, maxVersion uint16) *tls.Config {
 	roots := x509.NewCertPool()
 	roots.AddCert(f.root.Cert)
-	cfg := &tls.Config{RootCAs: roots, ServerName: "localhost", MaxVersion: maxVersion}
-	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-		if p == nil {
-			return &tls.Certificate{}, nil
-		}
-		c := tlstest.TLSCert(*p)
-		return &c, nil
-	}
-	return cfg
+	return &tls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: minVersion, MaxVersion: maxVersion,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			if c == nil {
+				return &tls.Certificate{}, nil
+			}
+			return c, nil
+		}}
 }
 
 // dialRaw connects to addr with a 5 s deadline for the whole exchange.

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // HAProxyConfig configures StartHAProxy. The frontend answers `200 ok` on
@@ -29,14 +28,11 @@ type HAProxyConfig struct {
 // including failed handshakes, goes to stderr and so to Logs.
 func StartHAProxy(t testing.TB, cfg HAProxyConfig) *Server {
 	t.Helper()
-	began := time.Now()
-	bin := lookBinary(t, "haproxy", "/usr/sbin/haproxy")
-	dir := t.TempDir()
-	files := cfg.TLS.write(t, dir)
-	d := daemon{began: began, name: "haproxy", dir: dir, command: func(addr string) *exec.Cmd {
-		conf := writeFile(t, dir, "haproxy.cfg", []byte(haproxyConf(cfg, files, addr)), 0o644)
-		return exec.Command(bin, "-db", "-f", conf, "-p", filepath.Join(dir, "haproxy.pid"))
-	}}
+	d, files := newDaemon(t, "haproxy", cfg.TLS, "haproxy", "/usr/sbin/haproxy")
+	d.command = func(addr string) *exec.Cmd {
+		conf := d.config(t, "haproxy.cfg", haproxyConf(cfg, files, addr))
+		return exec.Command(d.bin, "-db", "-f", conf, "-p", filepath.Join(d.dir, "haproxy.pid"))
+	}
 	return d.start(t)
 }
 

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // MariaDBConfig configures StartMariaDB.
@@ -38,16 +37,14 @@ var mariadbSystemTables = []string{"mysql_system_tables.sql", "mysql_system_tabl
 // SSLRequest packet, then TLS.
 func StartMariaDB(t testing.TB, cfg MariaDBConfig) *Server {
 	t.Helper()
-	began := time.Now()
-	bin := lookBinary(t, "mariadbd", "/usr/sbin/mariadbd")
+	d, files := newDaemon(t, "mariadb", cfg.TLS, "mariadbd", "/usr/sbin/mariadbd")
 	share := "/usr/share/mysql"
 	acct := runAs(t)
-	dir := t.TempDir()
+	dir, bin := d.dir, d.bin
 	data := filepath.Join(dir, "data")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	files := cfg.TLS.write(t, dir)
 	// The Unix socket's path must fit in 108 bytes; t.TempDir's may not.
 	sockDir, err := os.MkdirTemp("", "mtlswb-mariadb-")
 	if err != nil {
@@ -85,7 +82,8 @@ func StartMariaDB(t testing.TB, cfg MariaDBConfig) *Server {
 		srv := &Server{Name: "mariadb", logs: []string{errorLog}}
 		t.Fatalf("mariadb bootstrap: %v\n%s\n%s", err, out, srv.Logs())
 	}
-	d := daemon{began: began, name: "mariadb", dir: dir, logs: []string{errorLog}, command: func(addr string) *exec.Cmd {
+	d.logs = []string{errorLog}
+	d.command = func(addr string) *exec.Cmd {
 		host, port, _ := strings.Cut(addr, ":")
 		args := append(append([]string{}, common...),
 			"--bind-address="+host, "--port="+port, "--socket="+filepath.Join(sockDir, "sock"),
@@ -99,7 +97,7 @@ func StartMariaDB(t testing.TB, cfg MariaDBConfig) *Server {
 			args = append(args, "--ssl-crl="+files.CRL)
 		}
 		return acct.credential(exec.Command(bin, args...))
-	}}
+	}
 	return d.start(t)
 }
 

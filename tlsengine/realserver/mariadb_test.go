@@ -6,41 +6,21 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"strings"
 	"testing"
 
 	"github.com/mtlswb/mtlswb/tlsengine/realserver"
 )
 
-func TestMariaDB(t *testing.T) {
-	t.Parallel()
-	f := pkiFixture(t)
-	srv := realserver.StartMariaDB(t, realserver.MariaDBConfig{TLS: f.tlsConfig(), Users: []realserver.MariaDBUser{
-		{Name: "client", Require: "X509"},
-		{Name: "other", Require: "SUBJECT '/CN=other'"},
-	}})
-	t.Logf("mariadb started in %s", srv.StartUp)
-	t.Run("good client", func(t *testing.T) {
-		got, err := mysqlLogin(t, srv.Addr, f.clientTLS(&f.client, 0), "client")
-		if err != nil || got != "ok" {
-			t.Errorf("got %q, %v; want ok\n%s", got, err, srv.Logs())
-		}
-	})
-	// MariaDB does not need a certificate for TLS; REQUIRE X509 refuses
-	// the login without one.
-	t.Run("no client certificate", func(t *testing.T) {
-		got, err := mysqlLogin(t, srv.Addr, f.clientTLS(nil, 0), "client")
-		if err != nil || !strings.Contains(got, "error 1045 (28000): Access denied for user 'client'") {
-			t.Errorf("got %q, %v; want Access denied\n%s", got, err, srv.Logs())
-		}
-	})
-	// The TLS layer accepts any certificate it verifies; REQUIRE SUBJECT
-	// refuses this one in the server's own words.
-	t.Run("wrong subject", func(t *testing.T) {
-		got, err := mysqlLogin(t, srv.Addr, f.clientTLS(&f.client, 0), "other")
-		if err != nil || !strings.Contains(got, "Access denied for user 'other'") {
-			t.Errorf("got %q, %v; want Access denied\n%s", got, err, srv.Logs())
-		}
+// mysqlChecks logs in to MariaDB (see TestSmoke).
+func mysqlChecks(t *testing.T, f *fixture, srv *realserver.Server) {
+	logins(t, f, srv, mysqlLogin, map[string]login{
+		"good client": {client: &f.client, user: "client", is: "ok"},
+		// MariaDB does not need a certificate for TLS; REQUIRE X509 refuses
+		// the login without one.
+		"no client certificate": {user: "client", has: "error 1045 (28000): Access denied for user 'client'"},
+		// The TLS layer accepts any certificate it verifies; REQUIRE SUBJECT
+		// refuses this one in the server's own words.
+		"wrong subject": {client: &f.client, user: "other", has: "Access denied for user 'other'"},
 	})
 }
 

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // MosquittoConfig configures StartMosquitto: one MQTT-over-TLS listener with
@@ -25,18 +24,14 @@ type MosquittoConfig struct {
 // MQTT inside TLS from the first byte (no preamble).
 func StartMosquitto(t testing.TB, cfg MosquittoConfig) *Server {
 	t.Helper()
-	began := time.Now()
-	bin := lookBinary(t, "mosquitto", "/usr/sbin/mosquitto")
-	dir := t.TempDir()
-	files := cfg.TLS.write(t, dir)
+	d, files := newDaemon(t, "mosquitto", cfg.TLS, "mosquitto", "/usr/sbin/mosquitto")
 	acl := ""
 	if cfg.ACL != "" {
-		acl = writeFile(t, dir, "acl", []byte(cfg.ACL+"\n"), 0o600)
+		acl = writeFile(t, d.dir, "acl", []byte(cfg.ACL+"\n"), 0o600)
 	}
-	d := daemon{began: began, name: "mosquitto", dir: dir, command: func(addr string) *exec.Cmd {
-		conf := writeFile(t, dir, "mosquitto.conf", []byte(mosquittoConf(cfg, files, dir, acl, addr)), 0o644)
-		return exec.Command(bin, "-c", conf)
-	}}
+	d.command = func(addr string) *exec.Cmd {
+		return exec.Command(d.bin, "-c", d.config(t, "mosquitto.conf", mosquittoConf(cfg, files, d.dir, acl, addr)))
+	}
 	return d.start(t)
 }
 

@@ -9,27 +9,22 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/realserver"
 )
 
-func TestMosquitto(t *testing.T) {
-	t.Parallel()
-	f := pkiFixture(t)
-	srv := realserver.StartMosquitto(t, realserver.MosquittoConfig{TLS: f.tlsConfig(), Verify: realserver.VerifyRequired,
-		ACL: "user client\ntopic readwrite sensors/#"})
-	t.Logf("mosquitto started in %s", srv.StartUp)
-	t.Run("good client", func(t *testing.T) {
-		code, sub, err := mqttSession(t, srv.Addr, f.clientTLS(&f.client, 0), "sensors/1")
-		if err != nil || code != 0 || sub != 0 {
-			t.Errorf("CONNACK %d, SUBACK %#x, %v; want both 0 (accepted)\n%s", code, sub, err, srv.Logs())
-		}
-	})
-	// The certificate's CN is the user name, and the ACL does not cover
-	// this topic; mosquitto 2.0 grants the subscription anyway and filters
-	// at delivery, so MQTT 3.1.1 shows no verdict for an ACL.
-	t.Run("topic outside the ACL", func(t *testing.T) {
-		code, sub, err := mqttSession(t, srv.Addr, f.clientTLS(&f.client, 0), "secret/1")
-		if err != nil || code != 0 || sub != 0 {
-			t.Errorf("CONNACK %d, SUBACK %#x, %v; want both 0 (granted, filtered later)\n%s", code, sub, err, srv.Logs())
-		}
-	})
+// mqttChecks connects to mosquitto and subscribes (see TestSmoke).
+func mqttChecks(t *testing.T, f *fixture, srv *realserver.Server) {
+	for name, c := range map[string]struct{ topic, want string }{
+		"good client": {"sensors/1", "accepted"},
+		// The certificate's CN is the user name, and the ACL does not cover
+		// this topic; mosquitto 2.0 grants the subscription anyway and
+		// filters at delivery, so MQTT 3.1.1 shows no verdict for an ACL.
+		"topic outside the ACL": {"secret/1", "granted, filtered later"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, sub, err := mqttSession(t, srv.Addr, f.clientTLS(&f.client, 0), c.topic)
+			if err != nil || code != 0 || sub != 0 {
+				t.Errorf("CONNACK %d, SUBACK %#x, %v; want both 0 (%s)\n%s", code, sub, err, c.want, srv.Logs())
+			}
+		})
+	}
 	// require_certificate true: the broker fails the handshake.
 	t.Run("no client certificate", func(t *testing.T) {
 		_, _, err := mqttSession(t, srv.Addr, f.clientTLS(nil, tls.VersionTLS12), "")
@@ -39,13 +34,9 @@ func TestMosquitto(t *testing.T) {
 	})
 }
 
-// With require_certificate false a client without a certificate has no
-// user name to take from it, and mosquitto refuses it at CONNACK with 4,
-// "bad user name or password" (not 5, "not authorized").
-func TestMosquittoOptionalCert(t *testing.T) {
-	t.Parallel()
-	f := pkiFixture(t)
-	srv := realserver.StartMosquitto(t, realserver.MosquittoConfig{TLS: f.tlsConfig(), Verify: realserver.VerifyOptional})
+// mqttOptional connects without a certificate to a broker that does not
+// require one (see TestSmoke).
+func mqttOptional(t *testing.T, f *fixture, srv *realserver.Server) {
 	code, _, err := mqttSession(t, srv.Addr, f.clientTLS(nil, 0), "")
 	if err != nil || code != 4 {
 		t.Errorf("CONNACK %d, %v; want 4 (bad user name or password)\n%s", code, err, srv.Logs())

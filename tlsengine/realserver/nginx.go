@@ -1,12 +1,10 @@
 package realserver
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // NginxConfig configures StartNginx. The server answers `200 ok\n` on every
@@ -39,22 +37,16 @@ type NginxConfig struct {
 // StartNginx runs nginx in the foreground with cfg.
 func StartNginx(t testing.TB, cfg NginxConfig) *Server {
 	t.Helper()
-	began := time.Now()
-	bin := lookBinary(t, "nginx", "/usr/sbin/nginx")
-	dir := t.TempDir()
-	files := cfg.TLS.write(t, dir)
-	for _, sub := range []string{"tmp", "logs"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	errorLog, accessLog := filepath.Join(dir, "logs", "error.log"), filepath.Join(dir, "logs", "access.log")
-	d := daemon{began: began, name: "nginx", dir: dir, logs: []string{errorLog, accessLog}, command: func(addr string) *exec.Cmd {
-		conf := writeFile(t, dir, "nginx.conf", []byte(nginxConf(cfg, files, dir, addr)), 0o644)
+	d, files := newDaemon(t, "nginx", cfg.TLS, "nginx", "/usr/sbin/nginx")
+	mkdirs(t, d.dir, "tmp", "logs")
+	errorLog, accessLog := filepath.Join(d.dir, "logs", "error.log"), filepath.Join(d.dir, "logs", "access.log")
+	d.logs = []string{errorLog, accessLog}
+	d.command = func(addr string) *exec.Cmd {
+		conf := d.config(t, "nginx.conf", nginxConf(cfg, files, d.dir, addr))
 		// -e: the error log before the config is read, which is otherwise
 		// /var/log/nginx/error.log.
-		return exec.Command(bin, "-p", dir, "-c", conf, "-e", errorLog)
-	}}
+		return exec.Command(d.bin, "-p", d.dir, "-c", conf, "-e", errorLog)
+	}
 	return d.start(t)
 }
 

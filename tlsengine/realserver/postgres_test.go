@@ -14,33 +14,18 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/realserver"
 )
 
-func TestPostgres(t *testing.T) {
-	t.Parallel()
-	f := pkiFixture(t)
-	srv := realserver.StartPostgres(t, realserver.PostgresConfig{TLS: f.tlsConfig(), Roles: []string{"client", "other"}})
-	t.Logf("postgres started in %s", srv.StartUp)
-	// clientcert=verify-full: the certificate's CN must be the user name.
-	t.Run("good client", func(t *testing.T) {
-		got, err := pgStartup(t, srv.Addr, f.clientTLS(&f.client, 0), "client")
-		if err != nil || got != "authentication ok" {
-			t.Errorf("got %q, %v; want authentication ok\n%s", got, err, srv.Logs())
-		}
-	})
-	// PostgreSQL asks for a certificate but lets the handshake finish
-	// without one; pg_hba's cert method then refuses in words.
-	t.Run("no client certificate", func(t *testing.T) {
-		got, err := pgStartup(t, srv.Addr, f.clientTLS(nil, 0), "client")
-		if err != nil || !strings.Contains(got, "connection requires a valid client certificate") {
-			t.Errorf("got %q, %v; want the FATAL about a missing certificate\n%s", got, err, srv.Logs())
-		}
-	})
-	// The TLS layer accepts the certificate; pg_hba's cert method compares
-	// its CN with the user name.
-	t.Run("wrong user", func(t *testing.T) {
-		got, err := pgStartup(t, srv.Addr, f.clientTLS(&f.client, 0), "other")
-		if err != nil || got != `certificate authentication failed for user "other"` {
-			t.Errorf("got %q, %v; want the FATAL about the user\n%s", got, err, srv.Logs())
-		}
+// pgChecks starts sessions on PostgreSQL (see TestSmoke). Its default
+// pg_hba line is cert with clientcert=verify-full: the certificate's CN
+// must be the user name.
+func pgChecks(t *testing.T, f *fixture, srv *realserver.Server) {
+	logins(t, f, srv, pgStartup, map[string]login{
+		"good client": {client: &f.client, user: "client", is: "authentication ok"},
+		// PostgreSQL asks for a certificate but lets the handshake finish
+		// without one; pg_hba's cert method then refuses in words.
+		"no client certificate": {user: "client", has: "connection requires a valid client certificate"},
+		// The TLS layer accepts the certificate; pg_hba's cert method compares
+		// its CN with the user name.
+		"wrong user": {client: &f.client, user: "other", is: `certificate authentication failed for user "other"`},
 	})
 	t.Run("rogue client", func(t *testing.T) {
 		_, err := pgStartup(t, srv.Addr, f.clientTLS(&f.clientRogue, 0), "client")

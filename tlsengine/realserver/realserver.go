@@ -219,20 +219,66 @@ func lookBinary(t testing.TB, name string, paths ...string) string {
 // a moment ago.
 func freeAddr(t testing.TB) string { return tlstest.ClosedAddr(t) }
 
+// Config is the configuration of one daemon: NginxConfig, HAProxyConfig,
+// ApacheConfig, StunnelConfig, MosquittoConfig, PostgresConfig or
+// MariaDBConfig.
+type Config interface {
+	start(t testing.TB) *Server
+}
+
+// Start runs the daemon cfg configures, as its Start function does: tests
+// keep tables of server set-ups as data and start each row with it.
+func Start(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	return cfg.start(t)
+}
+
+func (c NginxConfig) start(t testing.TB) *Server     { return StartNginx(t, c) }
+func (c HAProxyConfig) start(t testing.TB) *Server   { return StartHAProxy(t, c) }
+func (c ApacheConfig) start(t testing.TB) *Server    { return StartApache(t, c) }
+func (c StunnelConfig) start(t testing.TB) *Server   { return StartStunnel(t, c) }
+func (c MosquittoConfig) start(t testing.TB) *Server { return StartMosquitto(t, c) }
+func (c PostgresConfig) start(t testing.TB) *Server  { return StartPostgres(t, c) }
+func (c MariaDBConfig) start(t testing.TB) *Server   { return StartMariaDB(t, c) }
+
 // daemon describes a foreground process to run.
 type daemon struct {
 	began time.Time // when its Start function was called
 	name  string
-	dir   string
+	bin   string   // its binary
+	dir   string   // its temp dir: config, PEM files, pid file, logs
 	logs  []string // files Server.Logs reads; stdout.log is added
 	// command writes the config for addr and returns the process to run.
 	command func(addr string) *exec.Cmd
 }
 
+// newDaemon begins a Start function: it finds the binary (see lookBinary)
+// and makes the daemon's dir with the PEM files of c in it.
+func newDaemon(t testing.TB, name string, c TLS, binary string, paths ...string) (*daemon, tlsFiles) {
+	t.Helper()
+	d := &daemon{began: time.Now(), name: name, bin: lookBinary(t, binary, paths...), dir: t.TempDir()}
+	return d, c.write(t, d.dir)
+}
+
+// config writes the daemon's config file and returns its path.
+func (d *daemon) config(t testing.TB, name, content string) string {
+	return writeFile(t, d.dir, name, []byte(content), 0o644)
+}
+
+// mkdirs makes the subdirectories of dir a daemon writes to.
+func mkdirs(t testing.TB, dir string, subs ...string) {
+	t.Helper()
+	for _, sub := range subs {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // start runs d until its port accepts connections. A free port may be taken
 // between picking and binding it, so a process that exits saying its
 // address is in use is started again on another port.
-func (d daemon) start(t testing.TB) *Server {
+func (d *daemon) start(t testing.TB) *Server {
 	t.Helper()
 	out := filepath.Join(d.dir, "stdout.log")
 	srv := &Server{Name: d.name, Dir: d.dir, logs: append(append([]string{}, d.logs...), out)}

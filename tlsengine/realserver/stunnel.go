@@ -4,7 +4,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/mtlswb/mtlswb/tlsengine/tlstest"
 )
@@ -28,18 +27,14 @@ type StunnelConfig struct {
 // StartStunnel runs stunnel in the foreground with cfg.
 func StartStunnel(t testing.TB, cfg StunnelConfig) *Server {
 	t.Helper()
-	began := time.Now()
-	bin := lookBinary(t, "stunnel4", "/usr/bin/stunnel4", "/usr/bin/stunnel")
-	dir := t.TempDir()
-	files := cfg.TLS.write(t, dir)
+	d, files := newDaemon(t, "stunnel", cfg.TLS, "stunnel4", "/usr/bin/stunnel4", "/usr/bin/stunnel")
 	if cfg.Backend == "" {
 		cfg.Backend = tlstest.StartPlainHTTP(t)
 	}
 	// In the foreground stunnel logs to stderr, which is stdout.log.
-	d := daemon{began: began, name: "stunnel", dir: dir, command: func(addr string) *exec.Cmd {
-		conf := writeFile(t, dir, "stunnel.conf", []byte(stunnelConf(cfg, files, dir, addr)), 0o644)
-		return exec.Command(bin, conf)
-	}}
+	d.command = func(addr string) *exec.Cmd {
+		return exec.Command(d.bin, d.config(t, "stunnel.conf", stunnelConf(cfg, files, d.dir, addr)))
+	}
 	return d.start(t)
 }
 

@@ -43,13 +43,6 @@ type wirePKI struct {
 func newWirePKI(t *testing.T) *wirePKI {
 	t.Helper()
 	f := pkiFixture(t)
-	must := func(p pki.Pair, err error) pki.Pair {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	w := &wirePKI{fixture: f}
 	w.inter = must(f.root.Issue(pki.Spec{CN: "Realserver Test Intermediate", IsCA: true}))
 	w.expired = must(f.root.Issue(pki.Spec{CN: "expired", Client: true,
@@ -62,14 +55,10 @@ func newWirePKI(t *testing.T) *wirePKI {
 	i1 := must(w.deepRoot.Issue(pki.Spec{CN: "Deep Intermediate 1", IsCA: true, MaxPathLen: 1}))
 	i2 := must(i1.Issue(pki.Spec{CN: "Deep Intermediate 2", IsCA: true}))
 	deepLeaf := must(i2.Issue(pki.Spec{CN: "deep", Client: true}))
-	cert := func(p pki.Pair, chain ...*x509.Certificate) *tls.Certificate {
-		c := tlstest.TLSCert(p, chain...)
-		return &c
-	}
-	w.good, w.rogue, w.revoked = cert(f.client), cert(f.clientRogue), cert(f.clientRevoked)
-	w.viaIn = cert(w.interIssued, w.inter.Cert)
-	w.expiredCert, w.wrongUsageCert = cert(w.expired), cert(w.wrongUsage)
-	w.deep = cert(deepLeaf, i2.Cert, i1.Cert)
+	w.good, w.rogue, w.revoked = tlsCert(f.client), tlsCert(f.clientRogue), tlsCert(f.clientRevoked)
+	w.viaIn = tlsCert(w.interIssued, w.inter.Cert)
+	w.expiredCert, w.wrongUsageCert = tlsCert(w.expired), tlsCert(w.wrongUsage)
+	w.deep = tlsCert(deepLeaf, i2.Cert, i1.Cert)
 	return w
 }
 
@@ -132,15 +121,7 @@ func (c *ticketCounter) Put(_ string, s *tls.ClientSessionState) {
 // read before the outcome.
 func observeTickets(t *testing.T, addr string, w *wirePKI, tc wireCase, v uint16) (string, int) {
 	tickets := &ticketCounter{}
-	roots := x509.NewCertPool()
-	roots.AddCert(w.root.Cert)
-	cfg := &tls.Config{RootCAs: roots, ServerName: "localhost", MinVersion: v, MaxVersion: v,
-		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			if tc.cert == nil {
-				return &tls.Certificate{}, nil
-			}
-			return tc.cert, nil
-		}}
+	cfg := w.clientConfig(tc.cert, v, v)
 	cfg.ClientSessionCache = tickets
 	if tc.renegotiate {
 		cfg.Renegotiation = tls.RenegotiateOnceAsClient
@@ -179,20 +160,46 @@ func wireError(err error) string {
 }
 
 // runWire runs the cases against srv on both versions.
-func runWire(t *testing.T, srv *realserver.Server, w *wirePKI, cases map[string]wireCase) {
+func (w *wirePKI) runWire(t *testing.T, srv *realserver.Server, cases map[string]wireCase) {
 	t.Helper()
 	for name, tc := range cases {
-		for _, v := range []struct {
-			name string
-			v    uint16
-			want string
-		}{{"tls12", tls.VersionTLS12, tc.tls12}, {"tls13", tls.VersionTLS13, tc.tls13}} {
-			t.Run(name+" "+v.name, func(t *testing.T) {
-				if got := observe(t, srv.Addr, w, tc, v.v); got != v.want {
-					t.Errorf("%s: %s, want %s\n%s", srv.Name, got, v.want, srv.Logs())
-				}
-			})
-		}
+		eachVersion(t, name, tc.tls12, tc.tls13, func(t *testing.T, v uint16, want string) {
+			if got := observe(t, srv.Addr, w, tc, v); got != want {
+				t.Errorf("%s: %s, want %s\n%s", srv.Name, got, want, srv.Logs())
+			}
+		})
+	}
+}
+
+// eachVersion runs run as the subtests "name tls12" and "name tls13", with
+// the version and what the case must give on it.
+func eachVersion[W any](t *testing.T, name string, want12, want13 W, run func(t *testing.T, v uint16, want W)) {
+	t.Helper()
+	for _, v := range []struct {
+		name string
+		v    uint16
+		want W
+	}{{"tls12", tls.VersionTLS12, want12}, {"tls13", tls.VersionTLS13, want13}} {
+		t.Run(name+" "+v.name, func(t *testing.T) { run(t, v.v, v.want) })
+	}
+}
+
+// setup is one server configuration and the cases to run against it.
+type setup[C any] struct {
+	name   string
+	server realserver.Config
+	cases  map[string]C
+}
+
+// onServers starts each setup's server in a parallel subtest of its name
+// and runs its cases there.
+func onServers[C any](t *testing.T, setups []setup[C], run func(t *testing.T, srv *realserver.Server, cases map[string]C)) {
+	t.Helper()
+	for _, s := range setups {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			run(t, realserver.Start(t, s.server), s.cases)
+		})
 	}
 }
 
@@ -202,10 +209,8 @@ func TestWireNginx(t *testing.T) {
 	// nginx never refuses a client certificate in the handshake: it
 	// finishes it and answers 400 pages; its 495 and 496 are internal codes
 	// sent as 400 unless an error_page maps them.
-	t.Run("required", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: w.tlsWithCRLs(), Verify: realserver.VerifyRequired})
-		runWire(t, srv, w, map[string]wireCase{
+	onServers(t, []setup[wireCase]{
+		{"required", realserver.NginxConfig{TLS: w.tlsWithCRLs(), Verify: realserver.VerifyRequired}, map[string]wireCase{
 			"good":             {cert: w.good, tls12: "HTTP 200", tls13: "HTTP 200"},
 			"none":             {tls12: "HTTP 400", tls13: "HTTP 400"},
 			"rogue":            {cert: w.rogue, tls12: "HTTP 400", tls13: "HTTP 400"},
@@ -213,87 +218,68 @@ func TestWireNginx(t *testing.T) {
 			"wrong usage":      {cert: w.wrongUsageCert, tls12: "HTTP 400", tls13: "HTTP 400"},
 			"revoked":          {cert: w.revoked, tls12: "HTTP 400", tls13: "HTTP 400"},
 			"via intermediate": {cert: w.viaIn, tls12: "HTTP 200", tls13: "HTTP 200"},
-		})
-	})
-	t.Run("optional, 496 and 495", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyOptional,
-			StatusIfNoCert: 496, StatusIfCertError: 495})
-		runWire(t, srv, w, map[string]wireCase{
+		}},
+		{"optional, 496 and 495", realserver.NginxConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyOptional,
+			StatusIfNoCert: 496, StatusIfCertError: 495}, map[string]wireCase{
 			"good":  {cert: w.good, tls12: "HTTP 200", tls13: "HTTP 200"},
 			"none":  {tls12: "HTTP 400", tls13: "HTTP 400"},
 			"rogue": {cert: w.rogue, tls12: "HTTP 400", tls13: "HTTP 400"},
-		})
-	})
-	// ssl_verify_depth 1 (the default) allows one intermediate between the
-	// leaf and the trusted root; two are one too many.
-	t.Run("depth", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: realserver.TLS{Cert: w.server, ClientCAs: []*x509.Certificate{w.deepRoot.Cert}},
-			Verify: realserver.VerifyRequired})
-		runWire(t, srv, w, map[string]wireCase{
+		}},
+		// ssl_verify_depth 1 (the default) allows one intermediate between the
+		// leaf and the trusted root; two are one too many.
+		{"depth", realserver.NginxConfig{TLS: w.deepTLS(), Verify: realserver.VerifyRequired}, map[string]wireCase{
 			"two intermediates": {cert: w.deep, tls12: "HTTP 400", tls13: "HTTP 400"},
-		})
-	})
-	t.Run("optional, error_page keeps 495 and 496", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartNginx(t, realserver.NginxConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyOptionalNoCA,
-			StatusIfNoCert: 496, StatusIfCertError: 495, Extra: `error_page 495 =495 /495.txt; error_page 496 =496 /496.txt; location = /495.txt { internal; return 200 "SSL certificate error\n"; } location = /496.txt { internal; return 200 "SSL certificate required\n"; }`})
-		runWire(t, srv, w, map[string]wireCase{
+		}},
+		{"optional, error_page keeps 495 and 496", realserver.NginxConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyOptionalNoCA,
+			StatusIfNoCert: 496, StatusIfCertError: 495, Extra: nginxKeeps495And496}, map[string]wireCase{
 			"none":  {tls12: "HTTP 496", tls13: "HTTP 496"},
 			"rogue": {cert: w.rogue, tls12: "HTTP 495", tls13: "HTTP 495"},
-		})
-	})
+		}},
+	}, w.runWire)
+}
+
+// nginxKeeps495And496 makes nginx answer its internal 495 and 496 as they
+// are, instead of as 400 pages.
+const nginxKeeps495And496 = `error_page 495 =495 /495.txt; error_page 496 =496 /496.txt; location = /495.txt { internal; return 200 "SSL certificate error\n"; } location = /496.txt { internal; return 200 "SSL certificate required\n"; }`
+
+// deepTLS trusts only the deep root, whose leaves come with two
+// intermediates.
+func (w *wirePKI) deepTLS() realserver.TLS {
+	return realserver.TLS{Cert: w.server, ClientCAs: []*x509.Certificate{w.deepRoot.Cert}}
 }
 
 func TestWireHAProxy(t *testing.T) {
 	t.Parallel()
 	w := newWirePKI(t)
-	t.Run("required", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartHAProxy(t, realserver.HAProxyConfig{TLS: w.tlsWithCRLs(), Verify: realserver.VerifyRequired})
-		runWire(t, srv, w, w.handshakeVerdicts())
-	})
-	t.Run("optional, 496", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartHAProxy(t, realserver.HAProxyConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyOptional, StatusIfNoCert: 496})
-		runWire(t, srv, w, map[string]wireCase{
+	onServers(t, []setup[wireCase]{
+		{"required", realserver.HAProxyConfig{TLS: w.tlsWithCRLs(), Verify: realserver.VerifyRequired}, w.handshakeVerdicts()},
+		{"optional, 496", realserver.HAProxyConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyOptional, StatusIfNoCert: 496}, map[string]wireCase{
 			"none":  {tls12: "HTTP 496", tls13: "HTTP 496"},
 			"rogue": {cert: w.rogue, tls12: "handshake: alert 48", tls13: "after handshake: alert 48"},
-		})
-	})
-	t.Run("optional no CA, 495", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartHAProxy(t, realserver.HAProxyConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyOptionalNoCA,
-			StatusIfNoCert: 496, StatusIfCertError: 495})
-		runWire(t, srv, w, map[string]wireCase{
+		}},
+		{"optional no CA, 495", realserver.HAProxyConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyOptionalNoCA,
+			StatusIfNoCert: 496, StatusIfCertError: 495}, map[string]wireCase{
 			"good":  {cert: w.good, tls12: "HTTP 200", tls13: "HTTP 200"},
 			"rogue": {cert: w.rogue, tls12: "HTTP 495", tls13: "HTTP 495"},
-		})
-	})
+		}},
+	}, w.runWire)
 }
 
 func TestWireApache(t *testing.T) {
 	t.Parallel()
 	w := newWirePKI(t)
-	t.Run("vhost require", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartApache(t, realserver.ApacheConfig{TLS: w.tlsWithCRLs(), Verify: realserver.VerifyRequired})
-		runWire(t, srv, w, w.handshakeVerdicts())
-	})
-	// <Location /secure> SSLVerifyClient require: the handshake asks for
-	// nothing; Apache asks after the request line, by renegotiation on TLS
-	// 1.2 and by post-handshake auth on TLS 1.3, which Go does not offer.
-	t.Run("location require", func(t *testing.T) {
-		t.Parallel()
-		srv := realserver.StartApache(t, realserver.ApacheConfig{TLS: w.tlsConfig(), SecureVerify: realserver.VerifyRequired})
-		runWire(t, srv, w, map[string]wireCase{
+	onServers(t, []setup[wireCase]{
+		{"vhost require", realserver.ApacheConfig{TLS: w.tlsWithCRLs(), Verify: realserver.VerifyRequired}, w.handshakeVerdicts()},
+		// <Location /secure> SSLVerifyClient require: the handshake asks for
+		// nothing; Apache asks after the request line, by renegotiation on TLS
+		// 1.2 and by post-handshake auth on TLS 1.3, which Go does not offer.
+		{"location require", realserver.ApacheConfig{TLS: w.tlsConfig(), SecureVerify: realserver.VerifyRequired}, map[string]wireCase{
 			"outside":             {cert: w.good, tls12: "HTTP 200", tls13: "HTTP 200"},
 			"secure":              {cert: w.good, path: "/secure/", tls12: "after handshake: renegotiation refused", tls13: "HTTP 403"},
 			"secure, renegotiate": {cert: w.good, path: "/secure/", renegotiate: true, tls12: "HTTP 200", tls13: "HTTP 403"},
 			"secure, none":        {path: "/secure/", renegotiate: true, tls12: "after handshake: alert 40", tls13: "HTTP 403"},
-		})
-	})
+		}},
+	}, w.runWire)
 }
 
 func TestWireStunnel(t *testing.T) {
@@ -303,7 +289,7 @@ func TestWireStunnel(t *testing.T) {
 	// and closes: with TLS 1.3 this looks like a late rejection without an
 	// alert.
 	srv := realserver.StartStunnel(t, realserver.StunnelConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyRequired, Backend: tlstest.ClosedAddr(t)})
-	runWire(t, srv, w, map[string]wireCase{
+	w.runWire(t, srv, map[string]wireCase{
 		"backend down": {cert: w.good, tls12: "after handshake: closed", tls13: "after handshake: closed"},
 		"none":         {tls12: "handshake: alert 40", tls13: "after handshake: alert 116"},
 	})
@@ -314,7 +300,7 @@ func TestWireMosquitto(t *testing.T) {
 	w := newWirePKI(t)
 	// A broker accepts the certificate, then gets HTTP instead of MQTT.
 	srv := realserver.StartMosquitto(t, realserver.MosquittoConfig{TLS: w.tlsConfig(), Verify: realserver.VerifyRequired})
-	runWire(t, srv, w, map[string]wireCase{
+	w.runWire(t, srv, map[string]wireCase{
 		"http to a broker": {cert: w.good, tls12: "after handshake: closed", tls13: "after handshake: closed"},
 	})
 }
