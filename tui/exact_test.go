@@ -75,13 +75,9 @@ func TestInspectorShowsHostileAnswer(t *testing.T) {
 			if live.HTTP == nil || string(live.HTTP.Body) != body {
 				t.Fatalf("the answer is not kept exactly: %+v", live.HTTP)
 			}
-			b, err := json.Marshal(live)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stored tlsengine.Report
-			if err := json.Unmarshal(b, &stored); err != nil {
-				t.Fatal(err)
+			var stored tlsengine.Report // as history reads it back
+			if b, err := json.Marshal(live); err != nil || json.Unmarshal(b, &stored) != nil {
+				t.Fatalf("the report does not go through JSON: %v", err)
 			}
 			for what, r := range map[string]tlsengine.Report{"live": live, "history": stored} {
 				out := ansi.Strip(renderAllTabs(t, what, r))

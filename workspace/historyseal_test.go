@@ -57,6 +57,20 @@ func requireAbsent(t *testing.T, path string, secrets ...string) {
 	}
 }
 
+// readLocked reads history entry id with a Store that was never unlocked.
+func readLocked(t *testing.T, path string, id uint64) *HistoryEntry {
+	t.Helper()
+	fresh, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := fresh.HistoryItem(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func TestHistorySealed(t *testing.T) {
 	s, keys := newStore(t, true)
 	if err := s.SetHistoryPolicy(HistoryPolicy{SecretHeaders: []string{"x-api-key"}, SealBodies: true}); err != nil {
@@ -69,14 +83,7 @@ func TestHistorySealed(t *testing.T) {
 	requireAbsent(t, s.Path(), secretValues...)
 
 	// A Store that was never unlocked reads placeholders.
-	fresh, err := Open(s.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	locked, err := fresh.HistoryItem(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	locked := readLocked(t, s.Path(), id)
 	doc := string(locked.Request) + string(locked.Report)
 	for _, want := range []string{"Authorization: " + SealedPlaceholder, "Accept: application/json", "text/plain"} {
 		if !strings.Contains(doc, want) {
@@ -249,14 +256,7 @@ func TestHistoryKeepsExactBytes(t *testing.T) {
 		return r
 	}
 
-	fresh, err := Open(s.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	locked, err := fresh.HistoryItem(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	locked := readLocked(t, s.Path(), id)
 	for _, secret := range []string{"RAW-COOKIE", base64.StdEncoding.EncodeToString([]byte(cookie))[:12], "BODY-SECRET", base64.StdEncoding.EncodeToString(body)[:12]} {
 		if strings.Contains(string(locked.Report), secret) {
 			t.Errorf("read without keys shows %q:\n%s", secret, locked.Report)
