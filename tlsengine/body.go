@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"unicode/utf8"
 
@@ -22,15 +23,15 @@ const (
 
 // readResponse turns a response into HTTPInfo, reading the body within the
 // engine's limits (maxRead bytes at most; 0 is bodyReadLimit). A body that fails
-// midway still yields what arrived.
+// midway still yields what arrived. Headers and body are kept as they came:
+// the renderers sanitize them for a terminal, and the JSON form carries
+// them exactly (httpjson.go).
 func readResponse(resp *http.Response, to io.Writer, maxRead int64) (*HTTPInfo, error) {
 	info := &HTTPInfo{
-		Status:  resp.StatusCode,
-		Proto:   resp.Proto,
-		Headers: sanitizeHeaders(resp.Header),
-	}
-	if loc := resp.Header.Get("Location"); loc != "" {
-		info.Location = safetext.Line(loc)
+		Status:   resp.StatusCode,
+		Proto:    resp.Proto,
+		Headers:  copyHeaders(resp.Header),
+		Location: resp.Header.Get("Location"),
 	}
 	keep, total, truncated, err := readBody(resp.Body, to, maxRead)
 	info.Body, info.BodyBytes, info.BodyTruncated = keep, total, truncated
@@ -44,10 +45,11 @@ func readResponse(resp *http.Response, to io.Writer, maxRead int64) (*HTTPInfo, 
 	return info, nil
 }
 
-func sanitizeHeaders(h http.Header) map[string][]string {
+// copyHeaders copies h, never nil, so the JSON form always has an object.
+func copyHeaders(h http.Header) map[string][]string {
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {
-		out[safetext.Line(k)] = safetext.Lines(vs)
+		out[k] = slices.Clone(vs)
 	}
 	return out
 }
@@ -102,8 +104,9 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// preview is the text shown for a body: sanitized text up to previewLimit,
-// or a one-line summary when the body is not text.
+// preview is the text shown for a body: its first previewLimit bytes when
+// it is text (as they came: a terminal shows them sanitized), or a one-line
+// summary when it is not.
 func preview(body []byte, total int64, contentType string) (string, bool) {
 	if total == 0 {
 		return "", false
@@ -123,7 +126,7 @@ func preview(body []byte, total int64, contentType string) (string, bool) {
 		}
 		return fmt.Sprintf("binary body: %d bytes%s; starts % x", total, ct, head[:min(len(head), 16)]), true
 	}
-	text := safetext.Block(string(head))
+	text := string(head)
 	if rest := total - int64(len(head)); rest > 0 {
 		text += fmt.Sprintf("\n… %d more bytes", rest)
 	}

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,14 +20,17 @@ import (
 )
 
 // dnString renders a DER-encoded distinguished name (as found in a
-// CertificateRequest's certificate_authorities) RFC 4514 style, sanitized.
-func dnString(der []byte) string {
+// CertificateRequest's certificate_authorities) RFC 4514 style, sanitized
+// for a message; distinguishedName is the name as it is, for the report.
+func dnString(der []byte) string { return safetext.Line(distinguishedName(der)) }
+
+func distinguishedName(der []byte) string {
 	var seq pkix.RDNSequence
 	rest, err := asn1.Unmarshal(der, &seq)
 	if err != nil || len(rest) > 0 {
 		return fmt.Sprintf("<undecodable name, %d bytes>", len(der))
 	}
-	return safetext.Line(seq.String())
+	return seq.String()
 }
 
 // subject and issuer are the sanitized names of a certificate.
@@ -35,8 +39,34 @@ func issuer(c *x509.Certificate) string  { return safetext.Line(c.Issuer.String(
 
 func fingerprint(c *x509.Certificate) string { return certinfo.Fingerprint(c) }
 
+// summarize and chainLink describe a certificate for the report: its names
+// exactly as the certificate has them (renderers sanitize them for a
+// terminal; the JSON form keeps them whole).
 func summarize(c *x509.Certificate) *CertSummary {
-	return &CertSummary{Subject: subject(c), Issuer: issuer(c), SHA256: fingerprint(c)}
+	return &CertSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(), SHA256: fingerprint(c)}
+}
+
+func chainLink(c *x509.Certificate) ChainLink {
+	l := ChainLink{
+		Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
+		DNSNames: append([]string{}, c.DNSNames...), EmailAddresses: slices.Clone(c.EmailAddresses),
+		SHA256: fingerprint(c),
+	}
+	for _, ip := range c.IPAddresses {
+		l.IPAddresses = append(l.IPAddresses, ip.String())
+	}
+	for _, u := range c.URIs {
+		l.URIs = append(l.URIs, u.String())
+	}
+	return l
+}
+
+// Names lists every subject alternative name of the link: DNS names, IP
+// addresses, URIs, email addresses. Each form names its own kind, so one
+// list reads unambiguously. They are the certificate's: sanitize them
+// before a terminal shows them.
+func (l ChainLink) Names() []string {
+	return slices.Concat(l.DNSNames, l.IPAddresses, l.URIs, l.EmailAddresses)
 }
 
 // selfSigned reports whether c names itself as issuer and its signature

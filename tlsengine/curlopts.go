@@ -22,30 +22,35 @@ type Route struct {
 	Flag string
 }
 
-func (r Route) matches(host, port string) bool {
-	return (r.Host == "" || strings.EqualFold(strings.Trim(r.Host, "[]"), host)) && (r.Port == "" || r.Port == port)
+// Apply returns where r sends a connection for addr (host:port), and
+// whether r matches it at all.
+func (r Route) Apply(addr string) (string, bool) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, false
+	}
+	if (r.Host != "" && !strings.EqualFold(strings.Trim(r.Host, "[]"), host)) || (r.Port != "" && r.Port != port) {
+		return addr, false
+	}
+	toHost, toPort := strings.Trim(r.ToHost, "[]"), r.ToPort
+	if toHost == "" {
+		toHost = host
+	}
+	if toPort == "" {
+		toPort = port
+	}
+	return net.JoinHostPort(toHost, toPort), true
 }
 
 // route returns where a connection for addr really goes, and the route
 // taken (nil for none).
 func (a *attempt) route(addr string) (string, *Route) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr, nil
-	}
 	for i := range a.req.Routes {
 		r := &a.req.Routes[i]
-		if !r.matches(host, port) {
+		to, ok := r.Apply(addr)
+		if !ok {
 			continue
 		}
-		toHost, toPort := strings.Trim(r.ToHost, "[]"), r.ToPort
-		if toHost == "" {
-			toHost = host
-		}
-		if toPort == "" {
-			toPort = port
-		}
-		to := net.JoinHostPort(toHost, toPort)
 		a.mu.Lock()
 		if a.routed == "" {
 			a.routed = fmt.Sprintf("%s dialled for %s (%s)", to, addr, r.Flag)

@@ -41,7 +41,7 @@ func bodyReason(h *HTTPInfo) string {
 	}
 	for _, line := range strings.Split(h.BodyPreview, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
-			return clip(line, 200)
+			return clip(safetext.Line(line), 200)
 		}
 	}
 	return ""

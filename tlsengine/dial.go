@@ -180,17 +180,7 @@ func (a *attempt) dialTLS(ctx context.Context, _, addr string) (net.Conn, error)
 // connection runs the connection phases to addr: resolve and connect
 // (through the proxy if any), the protocol's preamble, the TLS handshake.
 func (a *attempt) connection(ctx context.Context, addr string) (*tls.Conn, error) {
-	dial := addr
-	if a.req.ConnectTo != "" && addr == a.tgt.addr {
-		// The URL's host stays the server name; only the address changes.
-		dial = a.req.ConnectTo
-		a.mu.Lock()
-		if a.routed == "" {
-			a.routed = fmt.Sprintf("%s dialled for %s (--connect-to/--resolve)", dial, addr)
-		}
-		a.mu.Unlock()
-	}
-	c, err := a.dialTCP(ctx, dial)
+	c, err := a.dialTCP(ctx, addr)
 	if err != nil {
 		return nil, err
 	}

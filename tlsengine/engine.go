@@ -335,7 +335,7 @@ func (a *attempt) fill(rep *Report) {
 		info.ClientCertRequested = true
 		info.AcceptableCAs = make([]string, 0, len(cr.acceptable))
 		for _, ca := range cr.acceptable {
-			info.AcceptableCAs = append(info.AcceptableCAs, dnString(ca))
+			info.AcceptableCAs = append(info.AcceptableCAs, distinguishedName(ca))
 		}
 		info.SignatureSchemes = make([]string, 0, len(cr.schemes))
 		for _, s := range cr.schemes {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
+	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
 func TestPreview(t *testing.T) {
@@ -24,8 +25,8 @@ func TestPreview(t *testing.T) {
 	}{
 		"empty":           {body: "", total: 0, want: ""},
 		"text":            {body: "hello\nworld", total: 11, want: "hello\nworld"},
-		"escapes shown":   {body: "a\x1b[2Jb", total: 6, want: "a^[[2Jb", notWant: "\x1b"},
-		"cr shown":        {body: "over\rwrite", total: 10, want: "over^Mwrite"},
+		"escapes kept":    {body: "a\x1b[2Jb", total: 6, want: "a\x1b[2Jb"},
+		"cr kept":         {body: "over\rwrite", total: 10, want: "over\rwrite"},
 		"nul is binary":   {body: "ab\x00cd", total: 5, wantBinary: true, want: "binary body: 5 bytes; starts 61 62 00 63 64"},
 		"invalid utf8":    {body: "\xff\xfe\xfd", total: 3, ctype: "application/octet-stream", wantBinary: true, want: "application/octet-stream"},
 		"cut mid rune":    {body: long, total: int64(len(long)), want: "more bytes", notWant: "\\x"},
@@ -133,13 +134,23 @@ func checkTerminalSafe(t *testing.T, s string, allow string) {
 	}
 }
 
+// FuzzPreview: a text preview is the body's start as it came, which a
+// terminal shows through safetext; a binary body's summary is safe as it is.
 func FuzzPreview(f *testing.F) {
 	f.Add([]byte("hello\x1b]52;c;eA==\x07"), "text/plain")
 	f.Add([]byte("\x89PNG\r\n\x1a\n"), "image/png\x1b[2J")
 	f.Add([]byte(strings.Repeat("é", previewLimit)), "")
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
-		got, _ := preview(body, int64(len(body)), ctype)
-		checkTerminalSafe(t, got, "\n\t")
+		got, binary := preview(body, int64(len(body)), ctype)
+		if binary {
+			checkTerminalSafe(t, got, "")
+			return
+		}
+		text, _, _ := strings.Cut(got, "\n… ")
+		if !strings.HasPrefix(string(body), text) {
+			t.Fatalf("preview %q is not the start of the body %q", got, body)
+		}
+		checkTerminalSafe(t, safetext.Block(got), "\n\t")
 	})
 }
 

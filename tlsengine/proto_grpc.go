@@ -115,7 +115,7 @@ func (grpcProtocol) exchange(ctx context.Context, a *attempt) (outcome, error) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(ct, "application/grpc") {
 		if resp.StatusCode >= 400 {
 			// A proxy's or server's HTTP refusal: diagnosed as HTTP.
-			info := &HTTPInfo{Status: resp.StatusCode, Proto: resp.Proto, Headers: sanitizeHeaders(resp.Header),
+			info := &HTTPInfo{Status: resp.StatusCode, Proto: resp.Proto, Headers: copyHeaders(resp.Header),
 				Body: body, BodyBytes: int64(len(body))}
 			info.BodyPreview, info.BodyBinary = preview(body, int64(len(body)), ct)
 			return outcome{http: info}, nil
@@ -137,7 +137,7 @@ func (grpcProtocol) exchange(ctx context.Context, a *attempt) (outcome, error) {
 		return outcome{}, &refusal{category: HTTPError, said: "grpc-status " + status,
 			summary: "the server's gRPC answer has no valid grpc-status", hints: []string{"the server's log says more"}}
 	}
-	app := &Application{Protocol: "gRPC", Accepted: code == 0, Code: grpcCodes[code], Message: safetext.Line(msg)}
+	app := &Application{Protocol: "gRPC", Accepted: code == 0, Code: grpcCodes[code], Message: msg}
 	if code == 0 {
 		app.Message = "the call succeeded"
 		if method == grpcHealth {

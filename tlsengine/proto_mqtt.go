@@ -208,7 +208,7 @@ func (mqttProtocol) exchange(ctx context.Context, a *attempt) (outcome, error) {
 		version = "MQTT 3.1.1"
 	}
 	app := &Application{Protocol: "MQTT", Accepted: ack.code == 0, Code: fmt.Sprintf("%d", ack.code),
-		Message: safetext.Line("CONNACK " + ack.words() + " (" + version + ")")}
+		Message: "CONNACK " + ack.words() + " (" + version + ")"}
 	if ack.level >= mqtt5 {
 		app.Code = fmt.Sprintf("0x%02x", ack.code)
 	}

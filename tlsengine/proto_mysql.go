@@ -160,11 +160,11 @@ func (mysqlProtocol) exchange(ctx context.Context, a *attempt) (outcome, error) 
 	case len(p) > 0 && p[0] == 0x00:
 		_ = mysqlWrite(tc, 0, []byte{0x01}) // COM_QUIT
 		app.Accepted, app.Code = true, "OK"
-		app.Message = safetext.Line(fmt.Sprintf("logged in as user %q without a password", user))
+		app.Message = fmt.Sprintf("logged in as user %q without a password", user)
 		return outcome{app: app}, nil
 	case len(p) > 0 && p[0] == 0xff:
 		e := parseMySQLError(p)
-		app.Code, app.Message = strconv.Itoa(e.code), safetext.Line(e.message)
+		app.Code, app.Message = strconv.Itoa(e.code), e.message
 		return outcome{app: app}, a.mysqlRefusal(e, user, db)
 	case len(p) > 0 && (p[0] == 0xfe || p[0] == 0x01):
 		// An auth switch (0xfe, the plugin's name next) or more data for
@@ -176,7 +176,7 @@ func (mysqlProtocol) exchange(ctx context.Context, a *attempt) (outcome, error) 
 			}
 		}
 		app.Accepted, app.Code = true, fmt.Sprintf("0x%02x", p[0])
-		app.Next = safetext.Line("a password (" + plugin + ")")
+		app.Next = "a password (" + plugin + ")"
 		app.Message = "the TLS connection and the certificate were accepted; the server asks next for " + app.Next + ": mtlswb stops here"
 		return outcome{app: app}, nil
 	}

@@ -124,11 +124,9 @@ func (postgresProtocol) exchange(ctx context.Context, a *attempt) (outcome, erro
 			if version != "" {
 				app.Message += " (PostgreSQL " + version + ")"
 			}
-			app.Message = safetext.Line(app.Message)
 			return outcome{app: app}, nil
 		case *pgproto3.ErrorResponse:
-			app.Code = safetext.Line(m.Code)
-			app.Message = safetext.Line(m.Message)
+			app.Code, app.Message = m.Code, m.Message
 			return outcome{app: app}, a.pgRefusal(m, user, db, authOK)
 		case *pgproto3.AuthenticationCleartextPassword:
 			next = "a password, in clear text"
@@ -144,7 +142,7 @@ func (postgresProtocol) exchange(ctx context.Context, a *attempt) (outcome, erro
 		// The certificate passed whatever the server checks before a
 		// password; mtlswb never sends one.
 		app.Accepted = true
-		app.Next = safetext.Line(next)
+		app.Next = next
 		app.Message = "the TLS connection and the certificate were accepted; the server asks next for " + app.Next +
 			": mtlswb stops here (with clientcert=verify-full PostgreSQL compares the certificate's CN with the user only after the password)"
 		return outcome{app: app}, nil

@@ -235,7 +235,6 @@ func (m *mailish) talk(ctx context.Context, a *attempt, greeted bool) (outcome, 
 	app, err := m.after(s)
 	if app != nil && (err == nil || refused(err)) { // an answer, not a broken connection
 		app.Protocol = m.proto
-		app.Code, app.Message, app.Next = safetext.Line(app.Code), safetext.Line(app.Message), safetext.Line(app.Next)
 		return outcome{app: app}, err
 	}
 	return outcome{}, err

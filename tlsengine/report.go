@@ -32,9 +32,6 @@ type Request struct {
 	SystemRoots bool
 
 	ServerName string // SNI and name checked; empty: the URL's host
-	// ConnectTo is the host:port to connect to instead of the URL's (curl's
-	// --connect-to): the URL's host stays the server name and Host header.
-	ConnectTo  string
 	MinVersion uint16 // tls.VersionTLS12 when zero
 	MaxVersion uint16 // tls.VersionTLS13 when zero
 	Insecure   bool   // record verification but do not fail on it
@@ -46,7 +43,9 @@ type Request struct {
 	Follow  bool   // follow redirects (reported, not followed, otherwise)
 	Proxy   string // http://host:port for an HTTP CONNECT proxy
 	// Routes dial other addresses than the URL's (curl's --resolve and
-	// --connect-to); BodyTo receives the whole response body. See curlopts.go.
+	// --connect-to): the URL's host stays the server name and Host header.
+	// The first route that matches an address wins. BodyTo receives the
+	// whole response body. See curlopts.go.
 	Routes []Route
 	BodyTo io.Writer
 	// MaxResponse is how much of an HTTP response body is read without
@@ -82,8 +81,16 @@ type NamedChain struct {
 }
 
 // Report is everything one attempt showed. Its JSON form is the CLI's --json
-// output and what history stores. Every string in it that came from the
-// network, a certificate or a file has been sanitized for terminal display.
+// output and what history stores.
+//
+// Fields that hold data from the server or a certificate hold it exactly,
+// so that JSON loses nothing: the HTTP headers, location and body, the
+// names in ServerChain and ClientCertSent (subjects, issuers, SANs),
+// AcceptableCAs, and the Application's code, message and next. A
+// renderer passes them through safetext before a terminal sees them. The
+// sentences mtlswb writes (summaries, details, hints, evidence, warnings,
+// verdicts, problems, the verification error) quote such data already
+// sanitized: they are meant to be read as they are.
 type Report struct {
 	OK       bool        `json:"ok"`
 	Request  RequestInfo `json:"request"`
@@ -286,7 +293,13 @@ type ChainLink struct {
 	NotBefore time.Time `json:"not_before"`
 	NotAfter  time.Time `json:"not_after"`
 	DNSNames  []string  `json:"dns_names"`
-	SHA256    string    `json:"sha256"`
+	// IPAddresses, URIs and EmailAddresses are the certificate's other
+	// subject alternative names (an IP SAN is what a server dialled by
+	// address is verified against; a URI SAN may be a SPIFFE ID).
+	IPAddresses    []string `json:"ip_addresses,omitempty"`
+	URIs           []string `json:"uris,omitempty"`
+	EmailAddresses []string `json:"email_addresses,omitempty"`
+	SHA256         string   `json:"sha256"`
 	// Verdict is "ok" or the first problem found with this link, in words.
 	Verdict string `json:"verdict"`
 	// Problems lists every problem found with this link (empty when ok).
@@ -305,13 +318,18 @@ type Verification struct {
 	Error string `json:"error"`
 }
 
-// HTTPInfo is the response, when one arrived.
+// HTTPInfo is the response, when one arrived. Headers, Location, Body and
+// a text BodyPreview are as the server sent them: sanitize them before a
+// terminal shows them. Its JSON form adds the body and keeps every byte
+// (httpjson.go).
 type HTTPInfo struct {
-	Status      int                 `json:"status"`
-	Proto       string              `json:"proto"`
-	Headers     map[string][]string `json:"headers"`
-	BodyBytes   int64               `json:"body_bytes"`
-	BodyPreview string              `json:"body_preview"`
+	Status    int                 `json:"status"`
+	Proto     string              `json:"proto"`
+	Headers   map[string][]string `json:"headers"`
+	BodyBytes int64               `json:"body_bytes"`
+	// BodyPreview is the start of a text body (4 KiB), saying how much
+	// more there is.
+	BodyPreview string `json:"body_preview"`
 	// BodyBinary is set when the body is not text; the preview is then a summary.
 	BodyBinary bool `json:"body_binary,omitempty"`
 	// BodyTruncated is set when the body went on past the read limit
@@ -319,7 +337,7 @@ type HTTPInfo struct {
 	BodyTruncated bool   `json:"body_truncated,omitempty"`
 	Location      string `json:"location,omitempty"`
 	// Body is the raw body (up to the engine's limit) for viewers that render
-	// it themselves; never printed as is.
+	// it themselves; never printed as is. JSON: "body" and "body_encoding".
 	Body []byte `json:"-"`
 }
 
@@ -333,7 +351,7 @@ type Application struct {
 	// Code is the protocol's code for the answer (a reply code, a
 	// SQLSTATE), when it has one.
 	Code string `json:"code,omitempty"`
-	// Message is the server's own words, sanitized.
+	// Message is the server's own words (or mtlswb's, quoting them).
 	Message string `json:"message,omitempty"`
 	// Next is what the server asked for next, when the exchange stopped
 	// there on purpose (PostgreSQL's password request: mtlswb never

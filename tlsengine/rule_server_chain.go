@@ -209,7 +209,7 @@ func (serverUntrustedRule) Propose(ev *evidence) []Cause {
 func firstProblem(links []ChainLink) string {
 	for _, l := range links {
 		if len(l.Problems) > 0 {
-			return l.Subject + ": " + l.Problems[0]
+			return safetext.Line(l.Subject) + ": " + l.Problems[0]
 		}
 	}
 	return "see the chain"

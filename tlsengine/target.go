@@ -87,11 +87,6 @@ func (r Request) check() (target, error) {
 			}
 		}
 	}
-	if r.ConnectTo != "" {
-		if _, _, err := net.SplitHostPort(r.ConnectTo); err != nil {
-			return tgt, fmt.Errorf("connect-to address %q: use HOST:PORT", safetext.Line(r.ConnectTo))
-		}
-	}
 	for _, src := range r.CRLs {
 		if err := checkCRLSource(src); err != nil {
 			return tgt, err

@@ -249,14 +249,8 @@ func (v *verifier) links(chain, sent []*x509.Certificate, name string, verified 
 				probs = append(probs, fmt.Sprintf("issuer %s was not sent by the server and is not a trusted CA", issuer(c)))
 			}
 		}
-		link := ChainLink{
-			Subject: subject(c), Issuer: issuer(c), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
-			DNSNames: safetext.Lines(c.DNSNames), SHA256: fingerprint(c), Verdict: "ok", Problems: probs,
-			Source: "server",
-		}
-		if link.DNSNames == nil {
-			link.DNSNames = []string{}
-		}
+		link := chainLink(c)
+		link.Verdict, link.Problems, link.Source = "ok", probs, "server"
 		if len(probs) > 0 {
 			link.Verdict = probs[0]
 		}

@@ -243,8 +243,8 @@ func renderChain(st *styles, chain []tlsengine.ChainLink, v tlsengine.Verificati
 		}
 		b.WriteString(cut(pad+st.dim.Render("issuer ")+safetext.Line(l.Issuer), w) + "\n")
 		b.WriteString(cut(pad+st.dim.Render("valid  ")+l.NotBefore.UTC().Format("2006-01-02")+" → "+l.NotAfter.UTC().Format("2006-01-02"), w) + "\n")
-		if len(l.DNSNames) > 0 {
-			b.WriteString(cut(pad+st.dim.Render("names  ")+strings.Join(safetext.Lines(l.DNSNames), ", "), w) + "\n")
+		if names := l.Names(); len(names) > 0 {
+			b.WriteString(cut(pad+st.dim.Render("names  ")+strings.Join(safetext.Lines(names), ", "), w) + "\n")
 		}
 		if l.SHA256 != "" {
 			b.WriteString(cut(pad+st.dim.Render("sha256 ")+safetext.Line(l.SHA256), w) + "\n")

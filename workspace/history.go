@@ -64,11 +64,17 @@ func (s *Store) AddHistory(e HistoryEntry) (uint64, error) {
 	return e.ID, nil
 }
 
+// historyBodyKeep is how much of a response body history keeps, exactly
+// (the report's JSON has the first MiB): as much as the body preview, so a
+// thousand entries weigh what they did before history kept bodies whole.
+const historyBodyKeep = 4 << 10
+
 // Remember records an attempt: spec is the request as planned (what a
 // re-send starts from), rep what the engine reported. at is when it was
 // made; zero means when the report says it started. Both front ends record
 // through here, so an attempt reads the same whichever sent it.
 func (s *Store) Remember(spec RequestSpec, rep tlsengine.Report, at time.Time) (uint64, error) {
+	rep.HTTP = rep.HTTP.WithBodyHead(historyBodyKeep)
 	specJSON, err := json.Marshal(spec)
 	if err != nil {
 		return 0, fmt.Errorf("save history: %w", err)

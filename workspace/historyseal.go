@@ -58,7 +58,8 @@ type HistoryPolicy struct {
 	// SecretHeaders are sealed besides Authorization, Proxy-Authorization,
 	// Cookie and Set-Cookie.
 	SecretHeaders []string `json:"secret_headers,omitempty"`
-	// SealBodies seals request bodies and response body previews.
+	// SealBodies seals request bodies and response bodies (the preview and
+	// the bytes kept).
 	SealBodies bool `json:"seal_bodies,omitempty"`
 	// Redact drops secret values instead of sealing them. Only a workspace
 	// without a passphrase honours it: there, sealing protects nothing from
@@ -211,8 +212,9 @@ func (h *hider) hide(field, value string) string {
 
 // hideEntry rewrites the secret parts of e's Request (a RequestSpec:
 // "headers" as "Name: value" lines, "body") and Report (a tlsengine.Report:
-// "http.headers", "http.body_preview"). Both are the caller's JSON; fields
-// this code does not know are kept as they are.
+// "http.headers" and "http.headers_base64", the exact bytes of headers that
+// are not UTF-8; "http.body_preview" and "http.body"). Both are the
+// caller's JSON; fields this code does not know are kept as they are.
 func (h *hider) hideEntry(e *HistoryEntry) error {
 	if req, ok := decodeObject(e.Request); ok {
 		if raw, ok := req["headers"]; ok {
@@ -234,19 +236,22 @@ func (h *hider) hideEntry(e *HistoryEntry) error {
 	if rep, ok := decodeObject(e.Report); ok {
 		if httpRaw, ok := rep["http"]; ok {
 			if hi, ok := decodeObject(httpRaw); ok {
-				var headers map[string][]string
-				if raw, ok := hi["headers"]; ok && json.Unmarshal(raw, &headers) == nil {
-					for name, values := range headers {
-						if h.policy.secret(name) {
-							for i, v := range values {
-								values[i] = h.hide("response.header."+canon(name), v)
+				for key, field := range map[string]string{"headers": "response.header.", "headers_base64": "response.header_bytes."} {
+					var headers map[string][]string
+					if raw, ok := hi[key]; ok && json.Unmarshal(raw, &headers) == nil {
+						for name, values := range headers {
+							if h.policy.secret(name) {
+								for i, v := range values {
+									values[i] = h.hide(field+canon(name), v)
+								}
 							}
 						}
+						hi[key], _ = json.Marshal(headers)
 					}
-					hi["headers"], _ = json.Marshal(headers)
 				}
 				if h.policy.SealBodies {
 					hideString(hi, "body_preview", func(v string) string { return h.hide("response.body", v) })
+					hideString(hi, "body", func(v string) string { return h.hide("response.body_bytes", v) })
 				}
 				rep["http"], _ = json.Marshal(hi)
 			}
@@ -348,8 +353,14 @@ func fieldPath(path, key string) string {
 		return "response.headers"
 	case path == "response.headers":
 		return "response.header." + canon(key)
+	case path == "http" && key == "headers_base64":
+		return "response.headers_base64"
+	case path == "response.headers_base64":
+		return "response.header_bytes." + canon(key)
 	case path == "http" && key == "body_preview":
 		return "response.body"
+	case path == "http" && key == "body":
+		return "response.body_bytes"
 	}
 	return path + "." + key
 }

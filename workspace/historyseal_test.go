@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/mtlswb/mtlswb/tlsengine"
 )
 
 // secretAttempt is an attempt carrying credentials everywhere history
@@ -55,6 +57,20 @@ func requireAbsent(t *testing.T, path string, secrets ...string) {
 	}
 }
 
+// readLocked reads history entry id with a Store that was never unlocked.
+func readLocked(t *testing.T, path string, id uint64) *HistoryEntry {
+	t.Helper()
+	fresh, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := fresh.HistoryItem(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func TestHistorySealed(t *testing.T) {
 	s, keys := newStore(t, true)
 	if err := s.SetHistoryPolicy(HistoryPolicy{SecretHeaders: []string{"x-api-key"}, SealBodies: true}); err != nil {
@@ -67,14 +83,7 @@ func TestHistorySealed(t *testing.T) {
 	requireAbsent(t, s.Path(), secretValues...)
 
 	// A Store that was never unlocked reads placeholders.
-	fresh, err := Open(s.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	locked, err := fresh.HistoryItem(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	locked := readLocked(t, s.Path(), id)
 	doc := string(locked.Request) + string(locked.Report)
 	for _, want := range []string{"Authorization: " + SealedPlaceholder, "Accept: application/json", "text/plain"} {
 		if !strings.Contains(doc, want) {
@@ -217,4 +226,56 @@ func (s *Store) storedSlice(id uint64) ([]byte, error) {
 		return nil
 	})
 	return v[len(v)/2 : len(v)/2+48], err
+}
+
+// TestHistoryKeepsExactBytes: history keeps a report's answer byte for
+// byte (the first 4 KiB of the body), seals a secret header that is not
+// UTF-8 in its exact form too, and seals the body under SealBodies.
+func TestHistoryKeepsExactBytes(t *testing.T) {
+	s, keys := newStore(t, true)
+	if err := s.SetHistoryPolicy(HistoryPolicy{SealBodies: true}); err != nil {
+		t.Fatal(err)
+	}
+	const cookie = "sid=RAW-COOKIE-\xff\x1b[2J"
+	body := append([]byte("BODY-SECRET-\x00\x1b]52;c;eA==\x07"), bytes.Repeat([]byte("é"), 3000)...)
+	rep := tlsengine.Report{OK: true, HTTP: &tlsengine.HTTPInfo{Status: 200, BodyBytes: int64(len(body)), Body: body,
+		Headers: map[string][]string{"Set-Cookie": {cookie}, "X-Plain": {"ok\u202e"}}}}
+	id, err := s.Remember(RequestSpec{URL: "https://api.example/"}, rep, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.HTTP.Body) != len(body) {
+		t.Error("Remember cut the caller's body")
+	}
+	read := func(e *HistoryEntry) tlsengine.Report {
+		t.Helper()
+		var r tlsengine.Report
+		if err := json.Unmarshal(e.Report, &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
+	locked := readLocked(t, s.Path(), id)
+	for _, secret := range []string{"RAW-COOKIE", base64.StdEncoding.EncodeToString([]byte(cookie))[:12], "BODY-SECRET", base64.StdEncoding.EncodeToString(body)[:12]} {
+		if strings.Contains(string(locked.Report), secret) {
+			t.Errorf("read without keys shows %q:\n%s", secret, locked.Report)
+		}
+	}
+	if r := read(locked); r.HTTP.Headers["Set-Cookie"][0] != SealedPlaceholder || string(r.HTTP.Body) != SealedPlaceholder || r.HTTP.Headers["X-Plain"][0] != "ok\u202e" {
+		t.Errorf("read without keys: %q, body %q", r.HTTP.Headers, r.HTTP.Body)
+	}
+
+	open, err := s.UnsealedHistoryItem(keys, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := read(open)
+	if r.HTTP.Headers["Set-Cookie"][0] != cookie {
+		t.Errorf("unsealed cookie %q, want %q", r.HTTP.Headers["Set-Cookie"][0], cookie)
+	}
+	// The cut falls inside an "é": the text stays text, one byte short.
+	if want := body[:historyBodyKeep-1]; !bytes.Equal(r.HTTP.Body, want) || r.HTTP.BodyBytes != int64(len(body)) {
+		t.Errorf("unsealed body: %d bytes (%d counted), want the first %d (%d)", len(r.HTTP.Body), r.HTTP.BodyBytes, len(want), len(body))
+	}
 }

@@ -80,7 +80,7 @@ func cmdSend(c *cli, args []string) error {
 	in := tf.input(pos[0], cf.keyPassphrase(c.importPassphrase(tf.passFile)))
 	in.Spec.Method, in.Spec.Headers, in.Spec.Body, in.Spec.Follow, in.Spec.Proxy = *method, headers, cf.body, *follow, *proxy
 	pf.apply(&in.Spec)
-	return c.attempt(in, tf, sendOptions{asJSON: tf.asJSON, routes: cf.routes, output: cf.output,
+	return c.attempt(in, tf, sendOptions{asJSON: tf.asJSON, output: cf.output,
 		include: cf.include, silent: cf.silent || cf.showError, verbose: cf.verbose, maxResponse: int64(*maxResponse)})
 }
 
@@ -137,6 +137,10 @@ func (f *tlsFlags) input(url string, keyPass certfile.PassphraseFunc) plan.Input
 // the report and keeps it in the workspace history when a workspace was
 // used. The plan's decisions reach stderr as they are made.
 func (c *cli) attempt(in plan.Input, tf *tlsFlags, o sendOptions) error {
+	routes, err := tf.diag.routes(in.Spec.URL)
+	if err != nil {
+		return err
+	}
 	steps := c.planSteps(in.Explicit.Identity)
 	identity := ""
 	decided := steps.Decided
@@ -154,7 +158,7 @@ func (c *cli) attempt(in plan.Input, tf *tlsFlags, o sendOptions) error {
 			spec := in.Spec
 			spec.Identity = identity
 			if req, err := spec.Request(); err == nil {
-				req.ClientName, req.Routes = identity, o.routes
+				req.ClientName, req.Routes = identity, routes
 				if rep := tlsengine.Reach(c.ctx, req); rep != nil {
 					return nil, &unreachableError{rep: *rep}
 				}
@@ -170,9 +174,7 @@ func (c *cli) attempt(in plan.Input, tf *tlsFlags, o sendOptions) error {
 	if err != nil {
 		return c.planFailed(p, err, o.asJSON)
 	}
-	if err := tf.diag.apply(&p.Request, in.Spec.URL, c.revocationCacheDir()); err != nil {
-		return err
-	}
+	tf.diag.apply(&p.Request, routes, c.revocationCacheDir())
 	if err := p.Request.Validate(); err != nil {
 		return badInput(err)
 	}
@@ -180,7 +182,7 @@ func (c *cli) attempt(in plan.Input, tf *tlsFlags, o sendOptions) error {
 	if err != nil {
 		return err
 	}
-	p.Request.Routes, p.Request.BodyTo, p.Request.MaxResponse = o.routes, body.writer(), o.maxResponse
+	p.Request.BodyTo, p.Request.MaxResponse = body.writer(), o.maxResponse
 	return c.finishAttempt(p, tlsengine.Run(c.ctx, p.Request), body, o)
 }
 

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mtlswb/mtlswb/tlsengine"
 	"github.com/mtlswb/mtlswb/tlsengine/certfile"
 )
 
@@ -27,7 +26,6 @@ type curlFlags struct {
 	tls13                            bool
 	data                             dataList
 	pass, certType, keyType, capath  string
-	resolve, connectTo               stringList
 
 	// mtlswb's own flags that curl's spellings change.
 	tf      *tlsFlags
@@ -37,7 +35,6 @@ type curlFlags struct {
 
 	// Set by apply.
 	body     string
-	routes   []tlsengine.Route
 	certPass []byte // after the colon of --cert FILE:PASSPHRASE
 }
 
@@ -185,7 +182,7 @@ func (cf *curlFlags) apply(set map[string]bool, maxBody int64) error {
 	if err := cf.readData(maxBody); err != nil {
 		return err
 	}
-	return cf.parseRoutes()
+	return nil
 }
 
 // splitCertPass reads curl's --cert FILE:PASSPHRASE: the first colon ends
@@ -240,53 +237,6 @@ func (cf *curlFlags) readData(maxBody int64) error {
 	}
 	cf.body = strings.Join(parts, "&")
 	return nil
-}
-
-// parseRoutes reads --resolve HOST:PORT:ADDR and --connect-to
-// HOST1:PORT1:HOST2:PORT2 (IPv6 addresses in brackets).
-func (cf *curlFlags) parseRoutes() error {
-	for _, v := range cf.resolve {
-		f := splitColons(v)
-		if len(f) != 3 || f[0] == "" || f[1] == "" || f[2] == "" {
-			return usagef("--resolve takes HOST:PORT:ADDRESS, such as example.com:443:127.0.0.1, not %q", v)
-		}
-		cf.routes = append(cf.routes, tlsengine.Route{Host: f[0], Port: f[1], ToHost: f[2], Flag: "--resolve " + v})
-	}
-	for _, v := range cf.connectTo {
-		f := splitColons(v)
-		if len(f) != 4 {
-			return usagef("--connect-to takes HOST1:PORT1:HOST2:PORT2 (parts may be empty), not %q", v)
-		}
-		cf.routes = append(cf.routes, tlsengine.Route{Host: f[0], Port: f[1], ToHost: f[2], ToPort: f[3], Flag: "--connect-to " + v})
-	}
-	for _, r := range cf.routes {
-		for _, port := range []string{r.Port, r.ToPort} {
-			if n, err := strconv.Atoi(port); port != "" && (err != nil || n < 1 || n > 65535) {
-				return usagef("%s: port %q is not a number from 1 to 65535", r.Flag, port)
-			}
-		}
-	}
-	return nil
-}
-
-// splitColons splits at colons outside brackets, so [::1] stays whole.
-func splitColons(s string) []string {
-	var parts []string
-	depth, start := 0, 0
-	for i, r := range s {
-		switch r {
-		case '[':
-			depth++
-		case ']':
-			depth--
-		case ':':
-			if depth == 0 {
-				parts = append(parts, s[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(parts, s[start:])
 }
 
 func oneOf(flagName, v string, allowed ...string) error {

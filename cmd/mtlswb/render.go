@@ -30,9 +30,11 @@ func (p painter) yellow(s string) string {
 func (p painter) dim(s string) string { return p.paint("2", s) }
 
 // renderReport prints a report in sections: Verdict, Timing, Handshake,
-// Server chain, Client certificate, Response. The engine sanitized every
-// string; the text passes through safetext again so this function cannot be
-// the hole if a field is ever added without it.
+// Server chain, Client certificate, Response. The report holds what the
+// server and its certificates sent exactly (its JSON must not lose it), so
+// every string passes through safetext here, the sentences the engine
+// already sanitized included: this function must not be the hole when a
+// field is added (TestRenderSanitizesEveryField).
 func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 	p := painter(colour)
 	line := func(format string, a ...any) {
@@ -158,8 +160,8 @@ func renderReport(w io.Writer, r tlsengine.Report, colour bool) {
 			fmt.Fprintf(w, "  %s%s %s%s\n", indent, mark, safetext.Line(link.Subject), src)
 			fmt.Fprintf(w, "  %s    issuer %s, valid %s → %s\n", indent, safetext.Line(link.Issuer),
 				link.NotBefore.Format("2006-01-02"), link.NotAfter.Format("2006-01-02"))
-			if len(link.DNSNames) > 0 {
-				fmt.Fprintf(w, "  %s    names %s\n", indent, safetext.Line(strings.Join(link.DNSNames, ", ")))
+			if names := link.Names(); len(names) > 0 {
+				fmt.Fprintf(w, "  %s    names %s\n", indent, strings.Join(safetext.Lines(names), ", "))
 			}
 			if link.Verdict != "ok" {
 				fmt.Fprintf(w, "  %s    %s\n", indent, p.red(safetext.Line(link.Verdict)))

@@ -35,62 +35,70 @@ func addDiagFlags(fs *flag.FlagSet) *diagFlags {
 	return d
 }
 
-// apply puts the flags into the engine's request for rawURL.
-func (d *diagFlags) apply(req *tlsengine.Request, rawURL string, cacheDir string) error {
+// apply puts the flags into the engine's request: the diagnosis options
+// and routes (from routes).
+func (d *diagFlags) apply(req *tlsengine.Request, routes []tlsengine.Route, cacheDir string) {
 	req.CRLs, req.Offline, req.Explain = d.rev.crls, d.rev.offline, d.explain
 	if cacheDir != "" {
 		req.RevocationCache = revocation.DirCache{Dir: cacheDir}
 	}
-	addr, err := d.dialAddr(rawURL)
-	if err != nil {
-		return err
-	}
-	req.ConnectTo = addr
-	return nil
+	req.Routes = routes
 }
 
-// dialAddr is the address --connect-to or --resolve gives for the URL's
-// host and port, "" when none applies.
-func (d *diagFlags) dialAddr(rawURL string) (string, error) {
-	if d.connectTo == "" && len(d.resolve) == 0 {
-		return "", nil
-	}
-	t, err := workspace.ParseTarget(rawURL)
-	if err != nil {
-		return "", badInput(err)
-	}
-	host, port := t.Host, fmt.Sprint(t.Port)
+// routeFlag names --resolve and --connect-to in the report's route line.
+const routeFlag = "--connect-to/--resolve"
+
+// routes turns --resolve and --connect-to into the engine's routes, tried
+// in this order: every --resolve, then --connect-to. curl's forms match the
+// host and port they name; the plain HOST:PORT form of --connect-to is a
+// route for the URL's own host and port.
+func (d *diagFlags) routes(rawURL string) ([]tlsengine.Route, error) {
+	var routes []tlsengine.Route
 	for _, r := range d.resolve {
 		// HOST:PORT:ADDRESS; an IPv6 address may be bracketed.
 		parts := strings.SplitN(r, ":", 3)
 		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-			return "", usagef("--resolve %q: use HOST:PORT:ADDRESS, e.g. api.example:443:127.0.0.1", r)
+			return nil, usagef("--resolve %q: use HOST:PORT:ADDRESS, e.g. api.example:443:127.0.0.1", r)
 		}
-		if strings.EqualFold(parts[0], host) && parts[1] == port {
-			return net.JoinHostPort(strings.Trim(parts[2], "[]"), port), nil
-		}
+		routes = append(routes, tlsengine.Route{Host: parts[0], Port: parts[1], ToHost: parts[2], Flag: routeFlag})
 	}
 	if d.connectTo == "" {
-		return "", nil
+		return routes, nil
 	}
-	if parts := strings.Split(d.connectTo, ":"); len(parts) == 4 {
-		// curl's HOST1:PORT1:HOST2:PORT2; an empty HOST1 or PORT1 matches any.
-		if (parts[0] != "" && !strings.EqualFold(parts[0], host)) || (parts[1] != "" && parts[1] != port) {
-			return "", nil
-		}
-		h2, p2 := parts[2], parts[3]
-		if h2 == "" {
-			h2 = host
-		}
-		if p2 == "" {
-			p2 = port
-		}
-		return net.JoinHostPort(h2, p2), nil
+	if parts := splitColons(d.connectTo); len(parts) == 4 {
+		// curl's HOST1:PORT1:HOST2:PORT2; an empty part matches any, or
+		// keeps the original.
+		return append(routes, tlsengine.Route{Host: parts[0], Port: parts[1], ToHost: parts[2], ToPort: parts[3], Flag: routeFlag}), nil
 	}
-	if _, _, err := net.SplitHostPort(d.connectTo); err != nil {
-		return "", usagef("--connect-to %q: use HOST:PORT (or curl's HOST1:PORT1:HOST2:PORT2)", d.connectTo)
+	toHost, toPort, err := net.SplitHostPort(d.connectTo)
+	if err != nil {
+		return nil, usagef("--connect-to %q: use HOST:PORT (or curl's HOST1:PORT1:HOST2:PORT2)", d.connectTo)
 	}
-	return d.connectTo, nil
+	t, err := workspace.ParseTarget(rawURL)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return append(routes, tlsengine.Route{Host: t.Host, Port: fmt.Sprint(t.Port), ToHost: toHost, ToPort: toPort, Flag: routeFlag}), nil
+}
+
+// splitColons splits at colons outside brackets, so [::1] stays whole.
+func splitColons(s string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i, r := range s {
+		switch r {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ':':
+			if depth == 0 {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, s[start:])
 }
 
 // revocationCacheDir is where fetched CRLs and OCSP answers are kept

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 
@@ -10,8 +12,11 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/pki"
 	"github.com/mtlswb/mtlswb/tlsengine/realserver"
 	"github.com/mtlswb/mtlswb/tlsengine/tlstest"
+	"github.com/mtlswb/mtlswb/workspace"
 )
 
+// TestDialAddr: --connect-to and --resolve, in mtlswb's and curl's forms,
+// become routes that send the URL's address where the flags say.
 func TestDialAddr(t *testing.T) {
 	cases := map[string]struct {
 		connectTo string
@@ -34,9 +39,17 @@ func TestDialAddr(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			d := &diagFlags{connectTo: tc.connectTo, resolve: tc.resolve}
-			got, err := d.dialAddr(tc.url)
+			routes, err := d.routes(tc.url)
+			tgt, _ := workspace.ParseTarget(tc.url)
+			got := ""
+			for _, r := range routes {
+				if to, ok := r.Apply(net.JoinHostPort(tgt.Host, fmt.Sprint(tgt.Port))); ok {
+					got = to
+					break
+				}
+			}
 			if (err != nil) != tc.wantErr || got != tc.want {
-				t.Errorf("dialAddr = %q, %v; want %q (error %t)", got, err, tc.want, tc.wantErr)
+				t.Errorf("routes %+v, %v: dial %q; want %q (error %t)", routes, err, got, tc.want, tc.wantErr)
 			}
 		})
 	}
@@ -152,5 +165,31 @@ func TestShowRevocation(t *testing.T) {
 	r := e.ok("show", "joe", "--crl", crl, "--json")
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || res.Revocation == nil || res.Revocation.State != "revoked" {
 		t.Errorf("show --json --crl: %v\n%s", err, r)
+	}
+}
+
+// TestReachTakesRoutes: before asking for a passphrase, send checks that the
+// server can be reached at the address the routes give, not the URL's.
+func TestReachTakesRoutes(t *testing.T) {
+	e := newEnv(t)
+	e.vars["XDG_CACHE_HOME"] = t.TempDir()
+	e.ok("pki", "ca", "root", "--cn", "Reach Root")
+	e.ok("pki", "issue", "joe", "--ca", "root", "--cn", "joe")
+	p := tlstest.NewPKI(t)
+	addr, _ := startServeCmd(t, e, "--cert", e.file("s.pem", certPEM(p.Server.Cert)), "--key", e.file("s.key", keyPEM(t, p.Server)),
+		"--ca", e.file("ca.pem", certPEM(p.Root.Cert)))
+	_, port, _ := net.SplitHostPort(addr)
+	delete(e.vars, "MTLSWB_PASSPHRASE")
+
+	// Reachable through the route: the passphrase is asked for (and there
+	// is no terminal to ask on).
+	r := e.run("send", "--no-profile", "--identity", "joe", "--connect-to", addr, "https://localhost:1/")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "no terminal to ask on") || strings.Contains(r.stdout, "connection-refused") {
+		t.Errorf("--connect-to a live server: want the passphrase asked for\n%s", r)
+	}
+	// Unreachable through the route: the report, and no passphrase.
+	r = e.run("send", "--no-profile", "--identity", "joe", "--connect-to", "127.0.0.1:1", "https://localhost:"+port+"/")
+	if !strings.Contains(r.stdout, "connection-refused") || strings.Contains(r.stderr, "no terminal") {
+		t.Errorf("--connect-to a closed port: want the refusal without a passphrase\n%s", r)
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/mtlswb/mtlswb/tlsengine/safetext"
 )
 
-// sendOptions is what send's flags add beyond the plan: routes for the
-// engine, and where the body and the report go.
+// sendOptions is what send's flags add beyond the plan: where the body and
+// the report go, and how much of the body is read.
 //
 //	(default)       the report on stdout
 //	-o FILE         the whole body in FILE, the report on stdout
@@ -21,7 +21,6 @@ import (
 //	-v              the body on stdout, the whole report on stderr
 type sendOptions struct {
 	asJSON                   bool
-	routes                   []tlsengine.Route
 	output                   string // "", "-" or a file
 	include, silent, verbose bool
 	maxResponse              int64 // --max-response: body bytes read without -o

@@ -302,3 +302,44 @@ func StartPlainHTTP(t testing.TB) string {
 	})
 	return ln.Addr().String()
 }
+
+// StartRawHTTPS runs a TLS server on 127.0.0.1 (HTTP/1.1 only) that reads
+// each request's head and answers with response as it is, byte for byte,
+// then closes: a server that sends what net/http would not (control
+// characters, invalid UTF-8 in headers).
+func StartRawHTTPS(t testing.TB, cert tls.Certificate, response []byte) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(startTimeout))
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if line == "\r\n" || line == "\n" {
+						break
+					}
+				}
+				_, _ = c.Write(response)
+			})
+		}
+	})
+	return ln.Addr().String()
+}
